@@ -1,0 +1,63 @@
+"""The `qa` command line: a lazy group, so `qa --help` imports no heavy library."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+
+from qa import __version__
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+# command name -> "module:attribute", imported only when that command runs or shows its help
+COMMANDS = {
+    "index": ("qa.cli.indexing:index_command", "Index article files (txt, md, html, pdf)."),
+    "search": ("qa.cli.lookup:search_command", "Show the passages that best match a query."),
+    "docs": ("qa.cli.docs:docs_group", "List, show or remove indexed documents."),
+    "stats": ("qa.cli.lookup:stats_command", "Show what a collection holds and how it was built."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module_name, attribute = COMMANDS[name][0].split(":")
+        return getattr(importlib.import_module(module_name), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Short help from the table above, so listing commands imports none of them.
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context):
+        from qa.errors import QAError
+
+        try:
+            return super().invoke(ctx)
+        except QAError as exc:
+            raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted; the index keeps its last committed state", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="qa")
+def main() -> None:
+    """Ask questions of your own articles, offline, with every sentence cited and checked.
+
+    \b
+    Quick start:
+      qa index seeds/
+      qa search "prisoner exchange"
+
+    The index lives in $QA_HOME (default: the platform's user data folder).
+    """

@@ -1,0 +1,92 @@
+"""`qa search` and `qa stats`: read-only views of a collection."""
+
+from __future__ import annotations
+
+import textwrap
+
+import click
+
+from qa.cli.common import collection_option, emit_json, json_option, settings_for
+
+
+def hit_as_dict(rank: int, hit) -> dict:
+    passage = hit.passage
+    return {
+        "rank": rank,
+        "score": round(hit.score, 4),
+        "passage_id": passage.id,
+        "doc_id": passage.doc_id,
+        "title": passage.title,
+        "source": passage.source,
+        "location": passage.location,
+        "paragraph": passage.paragraph,
+        "page": passage.page,
+        "start": passage.start,
+        "end": passage.end,
+        "text": passage.text,
+    }
+
+
+@click.command("search")
+@click.argument("query")
+@click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 1000), help="Number of passages.")
+@collection_option
+@json_option
+def search_command(query: str, k: int, collection: str, as_json: bool) -> None:
+    """Show the passages that best match QUERY (dense + keyword search, fused).
+
+    \b
+    Examples:
+      qa search "prisoner exchange"
+      qa search "energy infrastructure" -k 3 --json
+    """
+    from qa.embed import load_embedder
+    from qa.indexer import manifest_for
+    from qa.retrieve import search
+    from qa.store.collection import Collection
+
+    if not query.strip():
+        raise click.UsageError("QUERY is empty")
+    settings = settings_for(collection)
+    embedder = load_embedder(settings.embed_model)
+    store = Collection.open_reader(settings, manifest_for(settings, embedder))
+    if store.conn is None:
+        raise click.ClickException(
+            f"collection '{settings.collection}' is empty; index articles first: qa index PATH"
+        )
+    hits = search(store, embedder, query, k)
+    if as_json:
+        emit_json({"query": query, "collection": settings.collection, "hits": [hit_as_dict(i, h) for i, h in enumerate(hits, 1)]})
+        return
+    if not hits:
+        click.echo("no passages found", err=True)
+    for rank, hit in enumerate(hits, 1):
+        passage = hit.passage
+        click.echo(click.style(f"[{rank}] {hit.score:.3f}  {passage.title} ({passage.location}, doc {passage.doc_id})", bold=True))
+        click.echo(textwrap.indent(textwrap.fill(" ".join(passage.text.split()), 100), "    "))
+        click.echo()
+
+
+@click.command("stats")
+@collection_option
+@json_option
+def stats_command(collection: str, as_json: bool) -> None:
+    """Show what a collection holds, where it lives and how it was built.
+
+    \b
+    Examples:
+      qa stats
+      qa stats --collection work --json
+    """
+    from qa.store.collection import Collection
+
+    settings = settings_for(collection)
+    stats = Collection.open_reader(settings).stats()
+    if as_json:
+        emit_json(stats)
+        return
+    for key in ("collection", "path", "documents", "passages", "sentences", "characters", "generation", "disk_bytes"):
+        click.echo(f"{key:18} {stats[key]}")
+    manifest = stats["manifest"] or {}
+    for key, value in manifest.items():
+        click.echo(f"{key:18} {value}")

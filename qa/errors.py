@@ -1,0 +1,9 @@
+"""Errors a user can act on; the CLI prints them as one line and exits 1."""
+
+
+class QAError(Exception):
+    """A problem with the user's input or setup, with a message that says how to fix it."""
+
+
+class IndexMismatchError(QAError):
+    """The collection was built with different settings than the ones in force."""

@@ -1,0 +1,1 @@
+"""Ingestion: read article files into text, then split text into sentences and passages."""

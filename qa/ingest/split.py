@@ -1,0 +1,138 @@
+"""Split document text into paragraphs, sentences and token-bounded passages, keeping offsets.
+
+Every span is a half-open [start, end) range into the stored document text, so any sentence or
+passage can be shown exactly as `text[start:end]` and located again later.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from qa.ingest.readers import PageSpan
+
+_BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    paragraph: int
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    start: int
+    end: int
+    first_sentence: int
+    last_sentence: int
+    paragraph: int
+    page: int | None = None
+
+
+def paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """Paragraphs are blank-line separated blocks; in text with no blank lines, each line."""
+    separator = _BLANK_LINE if _BLANK_LINE.search(text) else re.compile(r"\n")
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for match in separator.finditer(text):
+        spans.append((cursor, match.start()))
+        cursor = match.end()
+    spans.append((cursor, len(text)))
+    return [trimmed for span in spans if (trimmed := _trim(text, *span))]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def sentence_spans_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentences of text[start:end], located by searching forward so offsets never go back."""
+    block = text[start:end]
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for piece in _segmenter().segment(block):
+        piece = piece.strip()
+        if not piece:
+            continue
+        found = block.find(piece, cursor)
+        if found < 0:  # the segmenter altered the text; keep the rest as one sentence
+            break
+        spans.append((start + found, start + found + len(piece)))
+        cursor = found + len(piece)
+    rest = _trim(text, start + cursor, end)
+    if rest:
+        spans.append(rest)
+    return spans
+
+
+def split_sentences(text: str, pages: Sequence[PageSpan] = ()) -> list[Sentence]:
+    sentences: list[Sentence] = []
+    for paragraph, (start, end) in enumerate(paragraph_spans(text), start=1):
+        for s_start, s_end in sentence_spans_in(text, start, end):
+            sentences.append(Sentence(s_start, s_end, paragraph, page_at(pages, s_start)))
+    return sentences
+
+
+def page_at(pages: Sequence[PageSpan], offset: int) -> int | None:
+    for span in pages:
+        if span.start <= offset < span.end:
+            return span.page
+    return None
+
+
+def build_passages(
+    sentences: Sequence[Sentence],
+    token_counts: Sequence[int],
+    max_tokens: int,
+    overlap_sentences: int = 1,
+) -> list[Passage]:
+    """Greedily pack sentences into passages of at most max_tokens, overlapping by whole sentences.
+
+    A sentence longer than max_tokens becomes a passage of its own (the embedder truncates it).
+    """
+    if len(sentences) != len(token_counts):
+        raise ValueError("one token count per sentence is required")
+    passages: list[Passage] = []
+    first = 0
+    while first < len(sentences):
+        last = first
+        total = token_counts[first]
+        while last + 1 < len(sentences) and total + token_counts[last + 1] <= max_tokens:
+            last += 1
+            total += token_counts[last]
+        head = sentences[first]
+        passages.append(
+            Passage(head.start, sentences[last].end, first, last, head.paragraph, head.page)
+        )
+        if last == len(sentences) - 1:
+            break
+        first = max(first + 1, last + 1 - overlap_sentences)
+    return passages
+
+
+def chunk_text(
+    text: str,
+    count_tokens: Callable[[list[str]], list[int]],
+    max_tokens: int,
+    overlap_sentences: int,
+    pages: Sequence[PageSpan] = (),
+) -> tuple[list[Sentence], list[Passage]]:
+    sentences = split_sentences(text, pages)
+    counts = count_tokens([text[s.start : s.end] for s in sentences]) if sentences else []
+    return sentences, build_passages(sentences, counts, max_tokens, overlap_sentences)

@@ -1,0 +1,61 @@
+"""Retrieve passages for a query: dense (FAISS) and keyword (FTS5 BM25), fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qa.embed import Embedder
+from qa.store.collection import Collection, PassageRow
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: PassageRow
+    score: float
+    dense_score: float | None
+    keyword_rank: int | None
+
+
+def fuse(dense: list[tuple[int, float]], keyword: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion: sum of 1 / (RRF_K + rank) over the lists an id appears in."""
+    scores: dict[int, float] = {}
+    for ranking in (dense, keyword):
+        for rank, (passage_id, _) in enumerate(ranking, start=1):
+            scores[passage_id] = scores.get(passage_id, 0.0) + 1.0 / (RRF_K + rank)
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
+
+
+def search(collection: Collection, embedder: Embedder, query: str, k: int = 5, hybrid: bool = True) -> list[Hit]:
+    """Top-k passages; the reported score is the dense cosine similarity, fusion decides order."""
+    if collection.conn is None or k <= 0:
+        return []
+    vectors = collection.vectors()
+    if vectors.count == 0:
+        return []
+    depth = max(k * 4, 20)
+    query_vector = embedder.embed([query])[0]
+    dense = vectors.search(query_vector, depth)
+    keyword = collection.keyword_search(query, depth) if hybrid else []
+    ranked = fuse(dense, keyword, k) if hybrid else dense[:k]
+    dense_scores = dict(dense)
+    keyword_ranks = {passage_id: rank for rank, (passage_id, _) in enumerate(keyword, start=1)}
+    missing = [pid for pid, _ in ranked if pid not in dense_scores]
+    if missing:
+        dense_scores.update(_cosines(collection, query_vector, missing))
+    rows = collection.passages([pid for pid, _ in ranked])
+    return [
+        Hit(rows[pid], dense_scores.get(pid, 0.0), dense_scores.get(pid), keyword_ranks.get(pid))
+        for pid, _ in ranked
+        if pid in rows
+    ]
+
+
+def _cosines(collection: Collection, query_vector, passage_ids: list[int]) -> dict[int, float]:
+    import numpy as np
+
+    assert collection.conn is not None
+    marks = ",".join("?" * len(passage_ids))
+    rows = collection.conn.execute(f"SELECT passage_id, vector FROM vectors WHERE passage_id IN ({marks})", passage_ids)
+    return {row[0]: float(np.frombuffer(row[1], dtype=np.float32) @ query_vector) for row in rows}

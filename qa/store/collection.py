@@ -1,0 +1,527 @@
+"""A collection on disk: one SQLite database and one FAISS file, tied by a generation number.
+
+Commit protocol (a writer holds the collection's file lock throughout):
+  1. SQLite changes are made inside one transaction; FAISS changes in memory.
+  2. The FAISS index is written to `vectors.<G+1>.faiss.tmp` and fsynced.
+  3. `generation = G+1` is written and the SQLite transaction commits.  <- the commit point
+  4. The temporary file is renamed to `vectors.<G+1>.faiss`; files older than G are removed.
+A process killed before 3 leaves generation G and its file untouched; killed between 3 and 4,
+the next open finds the fsynced temporary file and finishes the rename. If a FAISS file is ever
+missing or out of step, it is rebuilt from the vectors kept in SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qa.config import Settings
+from qa.errors import IndexMismatchError, QAError
+from qa.store.migrations import migrate
+from qa.store.vectors import FaissVectorIndex
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from qa.ingest.readers import RawDocument
+    from qa.ingest.split import Passage, Sentence
+
+DB_NAME = "qa.db"
+LOCK_NAME = "write.lock"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """How an index was built; opening it with anything different is refused."""
+
+    embed_model: str
+    embed_fingerprint: str
+    dimension: int
+    chunk_max_tokens: int
+    chunk_overlap_sentences: int
+    splitter: str
+
+    def differences(self, other: "Manifest") -> list[str]:
+        mine, theirs = asdict(self), asdict(other)
+        return [f"{key}: index has {theirs[key]!r}, settings give {mine[key]!r}" for key in mine if mine[key] != theirs[key]]
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    id: int
+    source: str
+    format: str
+    title: str
+    date: str | None
+    content_hash: str
+    added_at: str
+    updated_at: str
+    passages: int = 0
+    chars: int = 0
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    id: int
+    doc_id: int
+    ordinal: int
+    start: int
+    end: int
+    first_sentence: int
+    last_sentence: int
+    paragraph: int
+    page: int | None
+    text: str
+    title: str
+    source: str
+
+    @property
+    def location(self) -> str:
+        return f"p. {self.page}" if self.page is not None else f"para. {self.paragraph}"
+
+
+@dataclass(frozen=True)
+class SentenceRow:
+    doc_id: int
+    ordinal: int
+    start: int
+    end: int
+    paragraph: int
+    page: int | None
+    text: str
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+class Collection:
+    """Open with `Collection.open_reader` or `Collection.open_writer` (a context manager)."""
+
+    # Called after the FAISS file is written and before the SQLite commit, and again after the
+    # commit before the rename; tests set them to simulate a crash at those points.
+    before_commit_hook: Callable[[], None] | None = None
+    before_rename_hook: Callable[[], None] | None = None
+
+    def __init__(self, settings: Settings, conn: sqlite3.Connection | None, writable: bool) -> None:
+        self.settings = settings
+        self.name = settings.collection
+        self.directory = settings.collection_dir
+        self.conn = conn
+        self.writable = writable
+        self._vectors: FaissVectorIndex | None = None
+        self._in_transaction = False
+
+    # ----- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def exists(cls, settings: Settings) -> bool:
+        return (settings.collection_dir / DB_NAME).is_file()
+
+    @classmethod
+    def open_reader(cls, settings: Settings, manifest: Manifest | None = None) -> "Collection":
+        """Read-only view; an absent collection opens as empty. Checks the manifest if given."""
+        if not cls.exists(settings):
+            return cls(settings, None, writable=False)
+        conn = _connect(settings.collection_dir / DB_NAME)
+        collection = cls(settings, conn, writable=False)
+        if collection.schema_version() < 1:
+            conn.close()
+            return cls(settings, None, writable=False)
+        if manifest is not None:
+            collection.check_manifest(manifest)
+        return collection
+
+    @classmethod
+    @contextmanager
+    def open_writer(
+        cls, settings: Settings, manifest: Manifest | None, *, rebuild: bool = False
+    ) -> Iterator["Collection"]:
+        """Exclusive writer: holds the collection's file lock until the block ends."""
+        from filelock import FileLock, Timeout
+
+        directory = settings.collection_dir
+        directory.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(directory / LOCK_NAME))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            print(f"waiting for another writer on collection '{settings.collection}'...", file=sys.stderr)
+            lock.acquire()
+        try:
+            conn = _connect(directory / DB_NAME)
+            migrate(conn)
+            collection = cls(settings, conn, writable=True)
+            collection._recover_files()
+            if rebuild:
+                collection._reset_index(manifest)
+            elif manifest is not None:
+                collection.check_manifest(manifest)
+            try:
+                yield collection
+            finally:
+                conn.close()
+        finally:
+            lock.release()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+    def schema_version(self) -> int:
+        assert self.conn is not None
+        try:
+            row = self.conn.execute("SELECT MAX(version) FROM _migrations").fetchone()
+        except sqlite3.OperationalError:
+            return 0
+        return int(row[0] or 0)
+
+    # ----- manifest and generation ---------------------------------------------------------
+
+    def _meta(self, key: str) -> str | None:
+        if self.conn is None:
+            return None
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        assert self.conn is not None
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def manifest(self) -> Manifest | None:
+        raw = self._meta("manifest")
+        return Manifest(**json.loads(raw)) if raw else None
+
+    def check_manifest(self, wanted: Manifest) -> None:
+        stored = self.manifest()
+        if stored is None:
+            return
+        differences = wanted.differences(stored)
+        if differences:
+            raise IndexMismatchError(
+                f"collection '{self.name}' was built with different settings ({'; '.join(differences)});"
+                f" run `qa index --rebuild --collection {self.name}` to rebuild it"
+            )
+
+    @property
+    def generation(self) -> int:
+        return int(self._meta("generation") or 0)
+
+    def _vector_path(self, generation: int, tmp: bool = False) -> Path:
+        return self.directory / (f"vectors.{generation}.faiss" + (".tmp" if tmp else ""))
+
+    def _recover_files(self) -> None:
+        """Writer start-up: finish an interrupted rename, drop files of uncommitted generations."""
+        generation = self.generation
+        final, pending = self._vector_path(generation), self._vector_path(generation, tmp=True)
+        if generation and not final.exists() and pending.exists():
+            pending.replace(final)
+        for path in self.directory.glob("vectors.*.faiss*"):
+            number = path.name.split(".")[1]
+            if number.isdigit() and (int(number) > generation or path.name.endswith(".tmp")):
+                path.unlink(missing_ok=True)
+
+    def _reset_index(self, manifest: Manifest | None) -> None:
+        """For --rebuild: drop passages, sentences and vectors; documents stay to be re-chunked."""
+        assert self.conn is not None
+        self.conn.execute("BEGIN IMMEDIATE")
+        for table in ("vectors", "passages_fts", "passages", "sentences"):
+            self.conn.execute(f"DELETE FROM {table}")
+        self.conn.execute("DELETE FROM meta WHERE key = 'manifest'")
+        self.conn.execute("COMMIT")
+        self._vectors = FaissVectorIndex(manifest.dimension) if manifest else None
+
+    # ----- vectors -------------------------------------------------------------------------
+
+    def vectors(self) -> FaissVectorIndex:
+        if self._vectors is None:
+            self._vectors = self._load_vectors()
+        return self._vectors
+
+    def _load_vectors(self) -> FaissVectorIndex:
+        stored = self.manifest()
+        dimension = stored.dimension if stored else 0
+        if self.conn is None or stored is None:
+            return FaissVectorIndex(max(dimension, 1))
+        expected = self.conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
+        for _ in range(3):
+            generation = self.generation
+            for path in (self._vector_path(generation), self._vector_path(generation, tmp=True)):
+                try:
+                    index = FaissVectorIndex.load(path)
+                except RuntimeError:
+                    continue
+                if index.count == expected and index.dimension == dimension:
+                    return index
+            if generation == self.generation:
+                break
+        return self._vectors_from_sqlite(dimension)
+
+    def _vectors_from_sqlite(self, dimension: int) -> FaissVectorIndex:
+        import numpy as np
+
+        assert self.conn is not None
+        index = FaissVectorIndex(dimension)
+        rows = self.conn.execute("SELECT passage_id, vector FROM vectors ORDER BY passage_id").fetchall()
+        if rows:
+            ids = np.array([row[0] for row in rows], dtype=np.int64)
+            matrix = np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
+            index.add(ids, matrix)
+            if self.writable:
+                print(f"note: rebuilt the vector file of '{self.name}' from the database", file=sys.stderr)
+        return index
+
+    # ----- writing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self, manifest: Manifest) -> Iterator["Collection"]:
+        """All-or-nothing: SQLite rows and the FAISS file commit together, or neither does."""
+        assert self.conn is not None and self.writable
+        vectors = self.vectors() if self.manifest() else FaissVectorIndex(manifest.dimension)
+        self._vectors = vectors
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._in_transaction = True
+        try:
+            yield self
+            self._commit(manifest)
+        except BaseException:
+            if self._in_transaction:
+                self.conn.execute("ROLLBACK")
+            self._vectors = None  # in-memory FAISS changes are discarded with the rollback
+            raise
+        finally:
+            self._in_transaction = False
+
+    def _commit(self, manifest: Manifest) -> None:
+        assert self.conn is not None and self._vectors is not None
+        old = self.generation
+        new = old + 1
+        self._set_meta("manifest", json.dumps(asdict(manifest), sort_keys=True))
+        self._set_meta("generation", str(new))
+        pending = self._vector_path(new, tmp=True)
+        self._vectors.save(pending)
+        if self.before_commit_hook:
+            self.before_commit_hook()
+        self.conn.execute("COMMIT")
+        self._in_transaction = False
+        if self.before_rename_hook:
+            self.before_rename_hook()
+        pending.replace(self._vector_path(new))
+        for generation in range(max(old - 1, 0), 0, -1):
+            # keep generation `old` for readers that opened it a moment ago
+            self._vector_path(generation).unlink(missing_ok=True)
+
+    def find_document(self, source: str) -> DocumentRow | None:
+        assert self.conn is not None
+        row = self.conn.execute(
+            "SELECT id, source, format, title, date, content_hash, added_at, updated_at FROM documents WHERE source = ?",
+            (source,),
+        ).fetchone()
+        return DocumentRow(**dict(row)) if row else None
+
+    def put_document(
+        self,
+        raw: "RawDocument",
+        sentences: Sequence["Sentence"],
+        passages: Sequence["Passage"],
+        vectors: "np.ndarray",
+        doc_id: int | None = None,
+    ) -> int:
+        """Insert a document (or replace document `doc_id`) with its sentences, passages and vectors."""
+        import numpy as np
+
+        assert self.conn is not None and self._in_transaction
+        now = _now()
+        if doc_id is None:
+            cursor = self.conn.execute(
+                "INSERT INTO documents (source, format, title, date, content_hash, text, added_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (raw.source, raw.format, raw.title, raw.date, raw.content_hash, raw.text, now, now),
+            )
+            doc_id = int(cursor.lastrowid)
+        else:
+            self._delete_document_children(doc_id)
+            self.conn.execute(
+                "UPDATE documents SET format = ?, title = ?, date = ?, content_hash = ?, text = ?, updated_at = ?"
+                " WHERE id = ?",
+                (raw.format, raw.title, raw.date, raw.content_hash, raw.text, now, doc_id),
+            )
+        self.write_chunks(doc_id, raw.text, sentences, passages, vectors)
+        self.conn.executemany(
+            "INSERT INTO pages (doc_id, page, start, end) VALUES (?, ?, ?, ?)",
+            [(doc_id, page.page, page.start, page.end) for page in raw.pages],
+        )
+        return doc_id
+
+    def write_chunks(
+        self,
+        doc_id: int,
+        text: str,
+        sentences: Sequence["Sentence"],
+        passages: Sequence["Passage"],
+        vectors: "np.ndarray",
+    ) -> list[int]:
+        import numpy as np
+
+        assert self.conn is not None and self._vectors is not None
+        self.conn.executemany(
+            "INSERT INTO sentences (doc_id, ordinal, start, end, paragraph, page) VALUES (?, ?, ?, ?, ?, ?)",
+            [(doc_id, i, s.start, s.end, s.paragraph, s.page) for i, s in enumerate(sentences)],
+        )
+        passage_ids: list[int] = []
+        for ordinal, (passage, vector) in enumerate(zip(passages, vectors)):
+            cursor = self.conn.execute(
+                "INSERT INTO passages (doc_id, ordinal, start, end, first_sentence, last_sentence, paragraph, page)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (doc_id, ordinal, passage.start, passage.end, passage.first_sentence,
+                 passage.last_sentence, passage.paragraph, passage.page),
+            )
+            passage_id = int(cursor.lastrowid)
+            passage_ids.append(passage_id)
+            self.conn.execute(
+                "INSERT INTO vectors (passage_id, vector) VALUES (?, ?)",
+                (passage_id, np.asarray(vector, dtype=np.float32).tobytes()),
+            )
+            self.conn.execute(
+                "INSERT INTO passages_fts (rowid, text) VALUES (?, ?)",
+                (passage_id, text[passage.start : passage.end]),
+            )
+        self._vectors.add(np.array(passage_ids, dtype=np.int64), np.asarray(vectors, dtype=np.float32))
+        return passage_ids
+
+    def _delete_document_children(self, doc_id: int) -> int:
+        import numpy as np
+
+        assert self.conn is not None
+        passage_ids = [row[0] for row in self.conn.execute("SELECT id FROM passages WHERE doc_id = ?", (doc_id,))]
+        if passage_ids and self._vectors is not None:
+            self._vectors.remove(np.array(passage_ids, dtype=np.int64))
+        for passage_id in passage_ids:
+            self.conn.execute("DELETE FROM passages_fts WHERE rowid = ?", (passage_id,))
+        self.conn.execute("DELETE FROM vectors WHERE passage_id IN (SELECT id FROM passages WHERE doc_id = ?)", (doc_id,))
+        self.conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
+        self.conn.execute("DELETE FROM sentences WHERE doc_id = ?", (doc_id,))
+        self.conn.execute("DELETE FROM pages WHERE doc_id = ?", (doc_id,))
+        return len(passage_ids)
+
+    def remove_document(self, doc_id: int) -> int:
+        """Remove a document, its passages and vectors; returns the number of passages removed."""
+        assert self.conn is not None and self._in_transaction
+        removed = self._delete_document_children(doc_id)
+        self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+        return removed
+
+    # ----- reading ---------------------------------------------------------------------------
+
+    _DOC_COLUMNS = "d.id, d.source, d.format, d.title, d.date, d.content_hash, d.added_at, d.updated_at"
+
+    def documents(self) -> list[DocumentRow]:
+        if self.conn is None:
+            return []
+        rows = self.conn.execute(
+            f"SELECT {self._DOC_COLUMNS}, (SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.id) AS passages,"
+            " LENGTH(d.text) AS chars FROM documents d ORDER BY d.id"
+        ).fetchall()
+        return [DocumentRow(**dict(row)) for row in rows]
+
+    def document(self, doc_id: int) -> DocumentRow | None:
+        if self.conn is None:
+            return None
+        row = self.conn.execute(
+            f"SELECT {self._DOC_COLUMNS}, (SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.id) AS passages,"
+            " LENGTH(d.text) AS chars FROM documents d WHERE d.id = ?",
+            (doc_id,),
+        ).fetchone()
+        return DocumentRow(**dict(row)) if row else None
+
+    def document_text(self, doc_id: int) -> str:
+        assert self.conn is not None
+        row = self.conn.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise QAError(f"no document with id {doc_id} in collection '{self.name}'")
+        return row[0]
+
+    def passages(self, passage_ids: Sequence[int]) -> dict[int, PassageRow]:
+        """Passages by id, with their text cut from the stored document text."""
+        if self.conn is None or not passage_ids:
+            return {}
+        marks = ",".join("?" * len(passage_ids))
+        rows = self.conn.execute(
+            "SELECT p.id, p.doc_id, p.ordinal, p.start, p.end, p.first_sentence, p.last_sentence, p.paragraph,"
+            " p.page, substr(d.text, p.start + 1, p.end - p.start) AS text, d.title, d.source"
+            f" FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.id IN ({marks})",
+            list(passage_ids),
+        ).fetchall()
+        return {row["id"]: PassageRow(**dict(row)) for row in rows}
+
+    def document_passage_ids(self, doc_id: int) -> list[int]:
+        assert self.conn is not None
+        return [row[0] for row in self.conn.execute("SELECT id FROM passages WHERE doc_id = ? ORDER BY ordinal", (doc_id,))]
+
+    def sentences(self, doc_id: int, first: int, last: int) -> list[SentenceRow]:
+        assert self.conn is not None
+        rows = self.conn.execute(
+            "SELECT s.doc_id, s.ordinal, s.start, s.end, s.paragraph, s.page,"
+            " substr(d.text, s.start + 1, s.end - s.start) AS text"
+            " FROM sentences s JOIN documents d ON d.id = s.doc_id"
+            " WHERE s.doc_id = ? AND s.ordinal BETWEEN ? AND ? ORDER BY s.ordinal",
+            (doc_id, first, last),
+        ).fetchall()
+        return [SentenceRow(**dict(row)) for row in rows]
+
+    def keyword_search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """BM25 over passage text (FTS5); scores are negated bm25, higher is better."""
+        if self.conn is None:
+            return []
+        terms = _fts_terms(query)
+        if not terms:
+            return []
+        expression = " OR ".join(f'"{term}"' for term in terms)
+        rows = self.conn.execute(
+            "SELECT rowid, bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ? ORDER BY bm25(passages_fts) LIMIT ?",
+            (expression, k),
+        ).fetchall()
+        return [(int(row[0]), -float(row[1])) for row in rows]
+
+    def stats(self) -> dict:
+        manifest = self.manifest()
+        counts = {"documents": 0, "passages": 0, "sentences": 0, "characters": 0}
+        if self.conn is not None:
+            counts["documents"] = self.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+            counts["passages"] = self.conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+            counts["sentences"] = self.conn.execute("SELECT COUNT(*) FROM sentences").fetchone()[0]
+            counts["characters"] = self.conn.execute("SELECT COALESCE(SUM(LENGTH(text)), 0) FROM documents").fetchone()[0]
+        size = sum(path.stat().st_size for path in self.directory.glob("*") if path.is_file()) if self.directory.exists() else 0
+        return {
+            "collection": self.name,
+            "path": str(self.directory),
+            **counts,
+            "generation": self.generation,
+            "disk_bytes": size,
+            "manifest": asdict(manifest) if manifest else None,
+        }
+
+
+def _fts_terms(query: str) -> list[str]:
+    import re
+
+    return [term for term in re.findall(r"\w+", query.lower()) if len(term) > 1]

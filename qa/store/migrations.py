@@ -1,0 +1,97 @@
+"""Schema changes as numbered functions, applied in order and recorded in the database."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+
+def _run(conn: sqlite3.Connection, script: str) -> None:
+    # executescript() would commit first; run statement by statement inside the transaction.
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def m001_initial(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            source TEXT NOT NULL UNIQUE,
+            format TEXT NOT NULL,
+            title TEXT NOT NULL,
+            date TEXT,
+            content_hash TEXT NOT NULL,
+            text TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE pages (
+            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            page INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            PRIMARY KEY (doc_id, page)
+        );
+        CREATE TABLE sentences (
+            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            paragraph INTEGER NOT NULL,
+            page INTEGER,
+            PRIMARY KEY (doc_id, ordinal)
+        );
+        -- AUTOINCREMENT: passage ids are FAISS ids and must never be reused.
+        CREATE TABLE passages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            first_sentence INTEGER NOT NULL,
+            last_sentence INTEGER NOT NULL,
+            paragraph INTEGER NOT NULL,
+            page INTEGER
+        );
+        CREATE INDEX passages_doc ON passages(doc_id);
+        -- The source of truth for vectors: the FAISS file can always be rebuilt from here.
+        CREATE TABLE vectors (
+            passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
+            vector BLOB NOT NULL
+        );
+        CREATE VIRTUAL TABLE passages_fts USING fts5(text, tokenize = 'porter unicode61');
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply pending migrations, each in its own transaction; returns the schema version.
+
+    The connection must be in autocommit mode (isolation_level=None).
+    """
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+    )
+    applied = {row[0] for row in conn.execute("SELECT version FROM _migrations")}
+    for version, migration in enumerate(MIGRATIONS, start=1):
+        if version in applied:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            migration(conn)
+            conn.execute(
+                "INSERT INTO _migrations (version, name) VALUES (?, ?)", (version, migration.__name__)
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return len(MIGRATIONS)
