@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from qa.config import Settings
+from qa.embed import register_embedder
+from tests.fakes import HashEmbedder
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+
+register_embedder("test-hash", HashEmbedder)
+
+
+@pytest.fixture(autouse=True)
+def qa_home(tmp_path, monkeypatch) -> Path:
+    """Every test gets its own QA_HOME; nothing touches the real user data folder."""
+    home = tmp_path / "qa-home"
+    monkeypatch.setenv("QA_HOME", str(home))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("QA_EMBED_MODEL", "test-hash:v1")
+    for name in ("QA_MODEL", "QA_COLLECTION", "QA_MAX_DOCUMENT_MB"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture
+def settings(qa_home) -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture
+def embedder() -> HashEmbedder:
+    return HashEmbedder()
+
+
+@pytest.fixture
+def real_env(monkeypatch):
+    """For slow tests: the real bundled embedder instead of the fake."""
+    monkeypatch.delenv("QA_EMBED_MODEL", raising=False)

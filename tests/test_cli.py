@@ -1,0 +1,135 @@
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from qa.cli import main
+from tests.conftest import REPO, SEEDS
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def folder(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copy(next(SEEDS.glob("*.txt")), folder / "seed.txt")
+    (folder / "notes.docx").write_bytes(b"PK\x03\x04 not supported")
+    return folder
+
+
+def test_help_imports_no_heavy_library():
+    code = (
+        "import sys; from click.testing import CliRunner; from qa.cli import main;"
+        "r = CliRunner().invoke(main, ['--help']); assert r.exit_code == 0, r.output;"
+        "r = CliRunner().invoke(main, ['index', '--help']); assert r.exit_code == 0, r.output;"
+        "r = CliRunner().invoke(main, ['search', '-h']); assert r.exit_code == 0, r.output;"
+        "heavy = {'torch', 'sentence_transformers', 'faiss', 'llama_cpp', 'numpy', 'transformers'};"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_index_search_docs_stats(run, folder):
+    result = run("index", str(folder))
+    assert result.exit_code == 0
+    assert "added 1, updated 0, unchanged 0, removed 0 documents" in result.stderr
+    assert "notes.docx: skipped, unsupported type" in result.stderr
+    assert result.stdout == ""
+
+    result = run("search", "prisoner exchange", "-k", "2", "--json")
+    payload = json.loads(result.stdout)
+    assert len(payload["hits"]) == 2
+    top = payload["hits"][0]
+    assert "175 prisoners" in top["text"] and top["location"].startswith("para.")
+
+    listing = json.loads(run("docs", "list", "--json").stdout)
+    assert [d["title"][:5] for d in listing] == ["Putin"]
+    shown = json.loads(run("docs", "show", str(listing[0]["id"]), "--json").stdout)
+    assert shown["passage_list"] and shown["text"].startswith("\nPutin refused")
+
+    stats = json.loads(run("stats", "--json").stdout)
+    assert stats["documents"] == 1 and stats["passages"] == len(shown["passage_list"])
+    assert stats["manifest"]["embed_model"] == "test-hash:v1"
+
+    result = run("docs", "remove", str(folder / "seed.txt"))
+    assert result.exit_code == 0 and "removed document" in result.stderr
+    assert json.loads(run("stats", "--json").stdout)["passages"] == 0
+
+
+def test_index_json_summary(run, folder):
+    result = run("index", str(folder), "--json")
+    payload = json.loads(result.stdout)
+    assert payload["added"] == 1 and payload["passages"] > 0
+
+
+def test_bad_inputs_one_line_each_rest_indexed(run, folder, tmp_path):
+    (folder / "empty.txt").write_text("")
+    (folder / "blob.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (folder / "latin.txt").write_bytes("Caf\xe9 owners met on Monday.".encode("latin-1"))
+    result = run("index", str(folder), str(tmp_path / "missing.txt"))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 3, result.stderr
+    assert any("missing.txt: no such file" in line for line in errors)
+    assert any("binary file" in line for line in errors)
+    assert any("empty file" in line for line in errors)
+    assert "undecodable byte" in result.stderr
+    assert "added 2," in result.stderr
+    assert json.loads(run("stats", "--json").stdout)["documents"] == 2
+
+
+def test_stdin(run):
+    result = run("index", "-", input="Piped article\nThe harbour reopened on 3 June after repairs.\n")
+    assert result.exit_code == 0 and "added 1" in result.stderr
+    hits = json.loads(run("search", "harbour reopened", "--json").stdout)["hits"]
+    assert hits[0]["source"].startswith("stdin:")
+
+
+def test_usage_errors(run):
+    assert run("index").exit_code == 2
+    assert run("search").exit_code == 2
+    assert run("search", "x", "-k", "0").exit_code == 2
+    assert run("nonsense").exit_code == 2
+
+
+def test_search_empty_collection_is_a_clear_error(run):
+    result = run("search", "anything")
+    assert result.exit_code == 1
+    assert "collection 'default' is empty" in result.stderr
+
+
+def test_mismatch_is_one_line_naming_rebuild(run, folder, monkeypatch):
+    run("index", str(folder))
+    monkeypatch.setenv("QA_EMBED_MODEL", "test-hash:v2")
+    result = run("search", "prisoner")
+    assert result.exit_code == 1
+    assert "qa index --rebuild" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert run("index", "--rebuild").exit_code == 0
+    assert run("search", "prisoner").exit_code == 0
+
+
+def test_collections_are_separate(run, folder):
+    run("index", str(folder), "--collection", "work")
+    assert json.loads(run("stats", "--json", "--collection", "work").stdout)["documents"] == 1
+    assert json.loads(run("stats", "--json").stdout)["documents"] == 0
+    assert run("stats", "--collection", "../evil").exit_code == 1
+
+
+def test_unknown_document(run, folder):
+    run("index", str(folder))
+    result = run("docs", "show", "999")
+    assert result.exit_code == 1 and "no document '999'" in result.stderr

@@ -1,0 +1,83 @@
+from hypothesis import given, settings as hsettings, strategies as st
+
+from qa.ingest.split import build_passages, chunk_text, paragraph_spans, split_sentences
+from tests.conftest import SEEDS
+
+WORDS = st.sampled_from(
+    ["Putin", "said", "U.S.", "Mr.", "175", "prisoners", "3.5", "war", "e.g.", "the", "Kyiv", "–", "«quote»", "ok"]
+)
+SENTENCE = st.lists(WORDS, min_size=1, max_size=12).map(lambda words: " ".join(words)) .flatmap(
+    lambda body: st.sampled_from([".", "!", "?", "", "..."]).map(lambda end: body + end)
+)
+SEPARATOR = st.sampled_from([" ", "  ", "\n", "\n\n", "\n \n", "\t", "\r\n"])
+TEXT = st.lists(st.tuples(SENTENCE, SEPARATOR), max_size=30).map(
+    lambda parts: "".join(sentence + separator for sentence, separator in parts)
+)
+
+
+def word_count(texts):
+    return [len(text.split()) for text in texts]
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(TEXT, st.integers(min_value=1, max_value=40), st.integers(min_value=0, max_value=2))
+def test_every_span_is_exact_text(text, max_tokens, overlap):
+    sentences, passages = chunk_text(text, word_count, max_tokens, overlap)
+    previous_end = 0
+    for sentence in sentences:
+        piece = text[sentence.start : sentence.end]
+        assert piece and piece == piece.strip()
+        assert sentence.start >= previous_end
+        previous_end = sentence.end
+    for passage in passages:
+        assert text[passage.start : passage.end] == text[passage.start : passage.end].strip()
+        assert passage.start == sentences[passage.first_sentence].start
+        assert passage.end == sentences[passage.last_sentence].end
+    # every sentence belongs to at least one passage, in order
+    covered = set()
+    for passage in passages:
+        covered.update(range(passage.first_sentence, passage.last_sentence + 1))
+    assert covered == set(range(len(sentences)))
+    # nothing but whitespace is left out of the sentences
+    outside = list(text)
+    for sentence in sentences:
+        outside[sentence.start : sentence.end] = [" "] * (sentence.end - sentence.start)
+    assert "".join(outside).strip() == ""
+
+
+@hsettings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=30), min_size=1, max_size=40), st.integers(5, 60), st.integers(0, 2))
+def test_passages_respect_budget_and_overlap(counts, max_tokens, overlap):
+    from qa.ingest.split import Sentence
+
+    sentences = [Sentence(i * 10, i * 10 + 5, 1) for i in range(len(counts))]
+    passages = build_passages(sentences, counts, max_tokens, overlap)
+    for passage in passages:
+        size = sum(counts[passage.first_sentence : passage.last_sentence + 1])
+        assert size <= max_tokens or passage.first_sentence == passage.last_sentence
+    for before, after in zip(passages, passages[1:]):
+        shared = before.last_sentence - after.first_sentence + 1
+        assert after.first_sentence > before.first_sentence
+        assert 0 <= shared <= overlap
+    assert passages[-1].last_sentence == len(counts) - 1
+
+
+def test_seed_article_sentences():
+    text = next(SEEDS.glob("*.txt")).read_text()
+    sentences = split_sentences(text)
+    pieces = [text[s.start : s.end] for s in sentences]
+    assert "Kyiv • UNN" in pieces  # a line without a full stop is a sentence of its own
+    assert any(p.startswith("Putin said Russia would release 23 seriously wounded") for p in pieces)
+    assert all(not p.startswith(("Mr.", "S.")) for p in pieces)
+
+
+def test_paragraphs_by_blank_lines_when_present():
+    text = "Title\n\nFirst line\ncontinues here.\n\nSecond paragraph."
+    spans = paragraph_spans(text)
+    assert [text[a:b] for a, b in spans] == ["Title", "First line\ncontinues here.", "Second paragraph."]
+
+
+def test_paragraphs_by_lines_otherwise():
+    text = "One.\nTwo.\n  \nThree."
+    assert len(paragraph_spans("One.\nTwo.\nThree.")) == 3
+    assert [text[a:b] for a, b in paragraph_spans(text)] == ["One.\nTwo.", "Three."]

@@ -1,0 +1,175 @@
+import shutil
+
+import numpy as np
+import pytest
+
+from qa.errors import IndexMismatchError
+from qa.indexer import index_paths, manifest_for, remove_documents
+from qa.retrieve import search
+from qa.store.collection import Collection
+from tests.conftest import SEEDS
+from tests.fakes import HashEmbedder
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copy(next(SEEDS.glob("*.txt")), folder / "seed.txt")
+    (folder / "buses.txt").write_text(
+        "City buys buses\nThe council approved 42 electric buses on Tuesday. Delivery starts in May.\n"
+    )
+    return folder
+
+
+def reader(settings, embedder):
+    return Collection.open_reader(settings, manifest_for(settings, embedder))
+
+
+def snapshot(settings, embedder):
+    store = reader(settings, embedder)
+    docs = {d.source.rsplit("/", 1)[-1]: d.passages for d in store.documents()}
+    vectors = store.vectors().count
+    fts = store.conn.execute("SELECT COUNT(*) FROM passages_fts").fetchone()[0]
+    store.close()
+    return docs, vectors, fts
+
+
+def test_index_then_skip_unchanged(settings, embedder, corpus):
+    first = index_paths(settings, embedder, [str(corpus)])
+    assert (first.added, first.updated, first.unchanged) == (2, 0, 0)
+    again = index_paths(settings, embedder, [str(corpus)])
+    assert (again.added, again.updated, again.unchanged, again.passages) == (0, 0, 2, 0)
+    docs, vectors, fts = snapshot(settings, embedder)
+    assert vectors == fts == sum(docs.values())
+
+
+def test_changed_document_is_replaced(settings, embedder, corpus):
+    index_paths(settings, embedder, [str(corpus)])
+    store = reader(settings, embedder)
+    old_ids = set(store.document_passage_ids(store.find_document(str(corpus / "buses.txt")).id))
+    store.close()
+    (corpus / "buses.txt").write_text("City buys trams\nThe council approved 7 trams instead.\n")
+    report = index_paths(settings, embedder, [str(corpus)])
+    assert (report.added, report.updated, report.unchanged) == (0, 1, 1)
+    store = reader(settings, embedder)
+    document = store.find_document(str(corpus / "buses.txt"))
+    assert document.title == "City buys trams"
+    new_ids = set(store.document_passage_ids(document.id))
+    assert new_ids and not (new_ids & old_ids)  # ids are never reused
+    hits = search(store, embedder, "trams council", k=1)
+    assert "7 trams" in hits[0].passage.text
+    assert not (old_ids & {pid for pid, _ in store.vectors().search(embedder.embed(["buses"])[0], 100)})
+
+
+def test_remove_by_id_and_path(settings, embedder, corpus):
+    index_paths(settings, embedder, [str(corpus)])
+    removed = remove_documents(settings, embedder, [str(corpus / "buses.txt")])
+    assert removed[0][2] > 0
+    docs, vectors, fts = snapshot(settings, embedder)
+    assert list(docs) == ["seed.txt"] and vectors == fts == docs["seed.txt"]
+    store = reader(settings, embedder)
+    seed_id = store.find_document(str(corpus / "seed.txt")).id
+    store.close()
+    remove_documents(settings, embedder, [str(seed_id)])
+    assert snapshot(settings, embedder) == ({}, 0, 0)
+
+
+def test_files_deleted_from_folder_are_removed(settings, embedder, corpus):
+    index_paths(settings, embedder, [str(corpus)])
+    (corpus / "buses.txt").unlink()
+    report = index_paths(settings, embedder, [str(corpus)])
+    assert report.removed == 1
+    assert list(snapshot(settings, embedder)[0]) == ["seed.txt"]
+
+
+def test_manifest_mismatch_is_refused(settings, embedder, corpus):
+    index_paths(settings, embedder, [str(corpus)])
+    other = HashEmbedder("v2")
+    with pytest.raises(IndexMismatchError, match="qa index --rebuild"):
+        index_paths(settings, other, [str(corpus)])
+    with pytest.raises(IndexMismatchError, match="embed_fingerprint"):
+        reader(settings, other)
+    report = index_paths(settings, other, [], rebuild=True)
+    assert report.passages > 0
+    store = reader(settings, other)
+    assert store.manifest().embed_model == "test-hash:v2"
+    assert store.vectors().count == report.passages
+
+
+def test_chunk_setting_change_is_refused(settings, embedder, corpus):
+    from dataclasses import replace
+
+    index_paths(settings, embedder, [str(corpus)])
+    smaller = replace(settings, chunk=replace(settings.chunk, max_tokens=40))
+    with pytest.raises(IndexMismatchError, match="chunk_max_tokens"):
+        index_paths(smaller, embedder, [str(corpus)])
+
+
+class Crash(Exception):
+    pass
+
+
+def crash():
+    raise Crash()
+
+
+def test_crash_before_sqlite_commit_keeps_last_state(settings, embedder, corpus, monkeypatch):
+    index_paths(settings, embedder, [str(corpus / "seed.txt")])
+    before = snapshot(settings, embedder)
+    monkeypatch.setattr(Collection, "before_commit_hook", staticmethod(crash))
+    with pytest.raises(Crash):
+        index_paths(settings, embedder, [str(corpus / "buses.txt")])
+    monkeypatch.setattr(Collection, "before_commit_hook", None)
+    assert snapshot(settings, embedder) == before
+    report = index_paths(settings, embedder, [str(corpus)])
+    assert (report.added, report.unchanged) == (1, 1)
+    assert not list(settings.collection_dir.glob("*.tmp"))
+
+
+def test_crash_between_sqlite_commit_and_faiss_rename(settings, embedder, corpus, monkeypatch):
+    index_paths(settings, embedder, [str(corpus / "seed.txt")])
+    monkeypatch.setattr(Collection, "before_rename_hook", staticmethod(crash))
+    with pytest.raises(Crash):
+        index_paths(settings, embedder, [str(corpus / "buses.txt")])
+    monkeypatch.setattr(Collection, "before_rename_hook", None)
+    # the commit happened: a reader sees both documents, and search finds the new one
+    docs, vectors, fts = snapshot(settings, embedder)
+    assert set(docs) == {"seed.txt", "buses.txt"} and vectors == fts == sum(docs.values())
+    store = reader(settings, embedder)
+    assert "42 electric buses" in search(store, embedder, "electric buses council", k=1)[0].passage.text
+    store.close()
+    # the next writer finishes the rename
+    index_paths(settings, embedder, [str(corpus)])
+    generation = reader(settings, embedder).generation
+    assert (settings.collection_dir / f"vectors.{generation}.faiss").exists()
+    assert not list(settings.collection_dir.glob("*.tmp"))
+
+
+def test_lost_vector_file_is_rebuilt_from_sqlite(settings, embedder, corpus):
+    index_paths(settings, embedder, [str(corpus)])
+    for path in settings.collection_dir.glob("vectors.*"):
+        path.unlink()
+    store = reader(settings, embedder)
+    assert store.vectors().count == sum(d.passages for d in store.documents())
+    assert "175" in search(store, embedder, "175 prisoners exchange", k=1)[0].passage.text
+
+
+def test_stored_passages_are_exact_offsets(settings, embedder, corpus):
+    index_paths(settings, embedder, [str(corpus)])
+    store = reader(settings, embedder)
+    for document in store.documents():
+        text = store.document_text(document.id)
+        for passage in store.passages(store.document_passage_ids(document.id)).values():
+            assert passage.text == text[passage.start : passage.end]
+            sentences = store.sentences(document.id, passage.first_sentence, passage.last_sentence)
+            assert sentences[0].start == passage.start and sentences[-1].end == passage.end
+            assert all(s.text == text[s.start : s.end] for s in sentences)
+
+
+def test_vectors_in_sqlite_match_faiss(settings, embedder, corpus):
+    index_paths(settings, embedder, [str(corpus)])
+    store = reader(settings, embedder)
+    row = store.conn.execute("SELECT passage_id, vector FROM vectors LIMIT 1").fetchone()
+    stored = np.frombuffer(row[1], dtype=np.float32)
+    assert store.vectors().search(stored, 1)[0][0] == row[0]
