@@ -18,6 +18,8 @@ COMMANDS = {
     "search": ("qa.cli.lookup:search_command", "Show the passages that best match a query."),
     "docs": ("qa.cli.docs:docs_group", "List, show or remove indexed documents."),
     "stats": ("qa.cli.lookup:stats_command", "Show what a collection holds and how it was built."),
+    "ask": ("qa.cli.ask:ask_command", "Answer a question with cited, verified sentences."),
+    "models": ("qa.cli.ask:models_command", "List the GGUF answer models qa can find."),
 }
 
 
@@ -56,7 +58,8 @@ def main() -> None:
 
     \b
     Quick start:
-      qa index seeds/
+      qa ask "What prisoner exchanges were agreed?"
+      qa index ~/articles/
       qa search "prisoner exchange"
 
     The index lives in $QA_HOME (default: the platform's user data folder).

@@ -1,0 +1,60 @@
+"""Parse a generated answer into sentences with citation markers; pure, no I/O."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
+_BOUNDARY = re.compile(r"(?<=[.!?\]])\s+(?=[\"“'(]?[A-Z0-9])|\n+")
+_LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d+[.)]|(?:the )?answer(?: is)?\s*:)\s*", re.IGNORECASE)
+
+
+@dataclass
+class AnswerSentence:
+    text: str
+    citations: list[int] = field(default_factory=list)
+    dropped: list[int] = field(default_factory=list)  # cited ids that do not exist
+
+    def with_markers(self) -> str:
+        return self.text + "".join(f" [{n}]" for n in self.citations)
+
+
+def split_answer(raw: str) -> list[str]:
+    """Split generated text into sentences; a citation marker stays with the sentence before it."""
+    pieces = []
+    for piece in _BOUNDARY.split(raw.strip()):
+        piece = _LIST_PREFIX.sub("", piece).strip()
+        if piece:
+            pieces.append(piece)
+    # a marker alone on a line belongs to the sentence before it
+    merged: list[str] = []
+    for piece in pieces:
+        if merged and MARKER.fullmatch(piece):
+            merged[-1] = f"{merged[-1]} {piece}"
+        else:
+            merged.append(piece)
+    return merged
+
+
+def parse_answer(raw: str, valid_ids: set[int]) -> list[AnswerSentence]:
+    """Sentences with their cited ids; ids not in `valid_ids` are dropped (and recorded)."""
+    sentences: list[AnswerSentence] = []
+    for piece in split_answer(raw):
+        cited: list[int] = []
+        for group in MARKER.findall(piece):
+            for number in re.split(r"\s*[,;]\s*", group):
+                if int(number) not in cited:
+                    cited.append(int(number))
+        text = MARKER.sub("", piece)
+        text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
+        if not re.search(r"\w", text):
+            continue
+        sentences.append(
+            AnswerSentence(
+                text=text,
+                citations=[n for n in cited if n in valid_ids],
+                dropped=[n for n in cited if n not in valid_ids],
+            )
+        )
+    return sentences

@@ -1,0 +1,103 @@
+"""The generator seam: `generate(messages, ...) -> iterator of text`, filled by llama-cpp-python."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from functools import cached_property
+from pathlib import Path
+from typing import Protocol
+
+from qa import prompts
+from qa.errors import QAError
+from qa.gguf import GGUFInfo
+from qa.models import check_model, resolve_model
+
+Message = dict[str, str]
+
+
+class Generator(Protocol):
+    name: str
+
+    def generate(
+        self, messages: list[Message], *, max_tokens: int, grammar: str | None = None
+    ) -> Iterator[str]: ...
+
+
+GeneratorFactory = Callable[[str], Generator]
+_FACTORIES: dict[str, GeneratorFactory] = {}
+
+
+def register_generator(scheme: str, factory: GeneratorFactory) -> None:
+    """Make `--model scheme:arg` (or QA_MODEL) build a generator with `factory` (used by tests)."""
+    _FACTORIES[scheme] = factory
+
+
+def load_generator(flag: str | None, env: str | None, n_ctx: int = 2048) -> Generator:
+    spec = flag or env
+    if spec and ":" in spec and spec.split(":", 1)[0] in _FACTORIES:
+        scheme, arg = spec.split(":", 1)
+        return _FACTORIES[scheme](arg)
+    choice = resolve_model(flag, env)
+    return LlamaGenerator(check_model(choice), n_ctx=n_ctx)
+
+
+class LlamaGenerator:
+    """A GGUF model on the CPU; its own chat template when it has one, a plain prompt otherwise."""
+
+    def __init__(self, info: GGUFInfo, n_ctx: int = 2048) -> None:
+        self.info = info
+        self.name = info.path.name
+        self.n_ctx = min(n_ctx, info.context_length or n_ctx)
+
+    @cached_property
+    def _llama(self):
+        from llama_cpp import Llama
+
+        threads = max(1, min(os.cpu_count() or 2, 8))
+        try:
+            return Llama(
+                model_path=str(self.info.path), n_ctx=self.n_ctx, n_threads=threads,
+                n_threads_batch=threads, seed=0, verbose=False,
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise QAError(
+                f"could not load model {self.info.path} ({exc}); the file may be truncated or for a"
+                " newer llama.cpp: download it again or choose another with --model / QA_MODEL"
+            ) from None
+
+    def load(self) -> None:
+        self._llama  # noqa: B018 - load now, so timings separate loading from generating
+
+    def generate(self, messages: list[Message], *, max_tokens: int, grammar: str | None = None) -> Iterator[str]:
+        from llama_cpp import LlamaGrammar
+
+        options = dict(
+            max_tokens=max_tokens, temperature=0.0, top_k=1, repeat_penalty=1.1, stream=True,
+            grammar=LlamaGrammar.from_string(grammar, verbose=False) if grammar else None,
+        )
+        if self.info.chat_template:
+            stream = self._llama.create_chat_completion(messages=messages, **options)
+            for chunk in stream:
+                text = chunk["choices"][0]["delta"].get("content")
+                if text:
+                    yield text
+        else:
+            stream = self._llama.create_completion(prompt=completion_prompt(messages), stop=["\n\n", "Question:"], **options)
+            for chunk in stream:
+                text = chunk["choices"][0]["text"]
+                if text:
+                    yield text
+
+
+def completion_prompt(messages: list[Message]) -> str:
+    """Base models: the same evidence and question, as one completion prompt."""
+    user = next((m["content"] for m in messages if m["role"] == "user"), "")
+    evidence, _, rest = user.partition("\n\nQuestion: ")
+    question = rest.split("\n", 1)[0]
+    return prompts.COMPLETION.format(evidence=evidence.removeprefix("Evidence:\n"), question=question)
+
+
+def model_path_label(generator: Generator) -> str:
+    info = getattr(generator, "info", None)
+    return str(Path(info.path)) if info else generator.name

@@ -1,0 +1,37 @@
+"""Render answers for the terminal: the verified answer, then Sources with exact quotes."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+
+from qa.answer import AnswerResult
+
+
+def _wrap(text: str, indent: str = "") -> str:
+    width = max(40, min(shutil.get_terminal_size((100, 20)).columns, 100))
+    return textwrap.fill(" ".join(text.split()), width, initial_indent=indent, subsequent_indent=indent)
+
+
+def answer_text(result: AnswerResult) -> str:
+    lines = [_wrap(result.answer)]
+    if result.mode == "abstained":
+        if result.closest:
+            lines += ["", "Closest passages:"]
+            for item in result.closest:
+                lines.append(f"  - {item['title']} ({item['location']}), score {item['score']:.2f}")
+                lines.append(_wrap(item["text"][:300], "      "))
+        return "\n".join(lines)
+    lines += ["", "Sources:"]
+    for citation in result.citations:
+        lines.append(f"  [{citation.n}] {citation.title} ({citation.location}) — {citation.source}")
+        lines.append(_wrap(f"“{citation.quote}”", "      "))
+    return "\n".join(lines)
+
+
+def screen_lines(text: str, columns: int) -> int:
+    """How many terminal rows `text` occupies, counting wrapped lines."""
+    rows = 0
+    for line in text.split("\n"):
+        rows += max(1, -(-len(line) // max(columns, 1)))
+    return rows
