@@ -31,23 +31,15 @@ def main() -> None:
 
 
 def run(model: str | None):
-    from qa.answer import answer_question
     from qa.config import Settings
-    from qa.embed import load_embedder
-    from qa.evaluation import load_gold, score
-    from qa.generate import load_generator
-    from qa.indexer import index_paths, manifest_for
-    from qa.store.collection import Collection
+    from qa.evaluation import run_gold
 
-    settings = Settings.from_env("gold")
-    embedder = load_embedder(settings.embed_model)
-    index_paths(settings, embedder, [str(REPO / "seeds"), str(REPO / "tests" / "data" / "wiki")])
-    store = Collection.open_reader(settings, manifest_for(settings, embedder))
-    generator = load_generator(model, settings.model)
-    items = load_gold(REPO / "tests" / "data" / "gold.jsonl")
     started = time.perf_counter()
-    results = [answer_question(item.question, store, embedder, generator) for item in items]
-    return score(items, results, store), time.perf_counter() - started, generator.name
+    scores, results = run_gold(
+        Settings.from_env("gold"), [REPO / "seeds", REPO / "tests" / "data" / "wiki"],
+        REPO / "tests" / "data" / "gold.jsonl", model,
+    )
+    return scores, time.perf_counter() - started, results[0].model if results else "?"
 
 
 if __name__ == "__main__":

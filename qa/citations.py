@@ -6,7 +6,11 @@ import re
 from dataclasses import dataclass, field
 
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
-_BOUNDARY = re.compile(r"(?<=[.!?\]])\s+(?=[\"“'(]?[A-Z0-9])|\n+")
+# no split after initials or titles ("U.S. President", "Mr. Smith")
+_BOUNDARY = re.compile(
+    r"(?<!\b[A-Z]\.[A-Z]\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bMrs\.)"
+    r"(?<=[.!?\]])\s+(?=[\"“'(]?[A-Z0-9])|\n+"
+)
 _LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d+[.)]|(?:the )?answer(?: is)?\s*:)\s*", re.IGNORECASE)
 
 

@@ -96,3 +96,19 @@ def score(items: list[GoldItem], results: list[AnswerResult], collection: Collec
             else:
                 scores.failures.append(f"{item.id} [should abstain] {item.question} -> {result.answer[:160]}")
     return scores
+
+
+def run_gold(settings, corpus: list[Path], gold: Path, model: str | None = None):
+    """Index `corpus` into settings' collection, answer every gold question, return (scores, results)."""
+    from qa.answer import answer_question
+    from qa.embed import load_embedder
+    from qa.generate import load_generator
+    from qa.indexer import index_paths, manifest_for
+
+    embedder = load_embedder(settings.embed_model)
+    index_paths(settings, embedder, [str(path) for path in corpus])
+    store = Collection.open_reader(settings, manifest_for(settings, embedder))
+    generator = load_generator(model, settings.model)
+    items = load_gold(gold)
+    results = [answer_question(item.question, store, embedder, generator) for item in items]
+    return score(items, results, store), results

@@ -66,12 +66,14 @@ def numbers(text: str) -> set[str]:
     """Digits in the text, plus number words turned into digits ("twenty-three" -> "23")."""
     found = {normalize_number(n) for n in _NUMBER.findall(text)}
     lowered = text.lower()
+    tens_values = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+    compound = re.compile(rf"\b({'|'.join(tens_values)})[- ](two|three|four|five|six|seven|eight|nine|one)\b")
+    for tens, unit in compound.findall(lowered):
+        found.add(str(tens_values[tens] + (1 if unit == "one" else int(NUMBER_WORDS[unit]))))
+    lowered = compound.sub(" ", lowered)
     for word, digit in NUMBER_WORDS.items():
         if re.search(rf"\b{word}\b", lowered):
             found.add(digit)
-    for tens, unit in re.findall(r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ](one|two|three|four|five|six|seven|eight|nine)\b", lowered):
-        base = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}[tens]
-        found.add(str(base + int(NUMBER_WORDS[unit])))
     return found
 
 

@@ -7,12 +7,15 @@ import pytest
 
 from qa.config import Settings
 from qa.embed import register_embedder
+from qa.generate import register_generator
 from tests.fakes import HashEmbedder
+from tests.scripted import ScriptedGenerator
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 
 register_embedder("test-hash", HashEmbedder)
+register_generator("scripted", ScriptedGenerator)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,20 @@
+"""A scripted generator: returns canned text, registered through the same seam as llama.cpp."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+SCRIPTS: dict[str, str] = {}
+
+
+class ScriptedGenerator:
+    def __init__(self, script: str) -> None:
+        self.name = f"scripted:{script}"
+        self.script = script
+        self.calls: list[list[dict[str, str]]] = []
+
+    def generate(self, messages, *, max_tokens: int, grammar: str | None = None) -> Iterator[str]:
+        self.calls.append(messages)
+        text = SCRIPTS[self.script]
+        for start in range(0, len(text), 7):  # stream in small pieces, like a real model
+            yield text[start : start + 7]
