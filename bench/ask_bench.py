@@ -1,0 +1,91 @@
+"""Warm `qa ask` on seeds/, broken into stages, and qa's generation against a raw llama-cpp-python call.
+
+    python bench/ask_bench.py [--model PATH] [--runs 3]
+
+Prints: import, model load, retrieve, generate, verify (ms), then for the same prompt and
+grammar the time of qa's generator and of a direct Llama.create_chat_completion call, as a ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+QUESTION = "What prisoner exchanges were agreed?"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ["QA_HOME"] = tempfile.mkdtemp(prefix="qa-bench-")
+    sys.path.insert(0, str(REPO))
+
+    started = time.perf_counter()
+    from qa import evidence as ev
+    from qa import prompts
+    from qa.answer import answer_question, evidence_messages
+    from qa.config import Settings
+    from qa.embed import load_embedder
+    from qa.generate import load_generator
+    from qa.indexer import index_paths, manifest_for
+    from qa.retrieve import search
+    from qa.store.collection import Collection
+
+    settings = Settings.from_env()
+    embedder = load_embedder(settings.embed_model)
+    embedder.embed(["warm up"])  # imports torch and sentence-transformers
+    imported = time.perf_counter()
+    index_paths(settings, embedder, [str(REPO / "seeds")])
+    store = Collection.open_reader(settings, manifest_for(settings, embedder))
+    generator = load_generator(args.model, settings.model)
+    load_started = time.perf_counter()
+    generator.load()
+    loaded = time.perf_counter()
+    print(f"import (torch, sentence-transformers, faiss): {1000 * (imported - started):8.0f} ms")
+    print(f"model load ({generator.name}):   {1000 * (loaded - load_started):8.0f} ms")
+
+    stages: dict[str, list[float]] = {}
+    for _ in range(args.runs):
+        result = answer_question(QUESTION, store, embedder, generator)
+        for key, value in result.timings.items():
+            stages.setdefault(key, []).append(value)
+    for key, values in stages.items():
+        print(f"warm ask {key:12}: {statistics.median(values):8.0f} ms (median of {len(values)})")
+
+    # the same prompt and grammar, through qa's generator and through llama-cpp-python directly
+    hits = search(store, embedder, QUESTION, 5)
+    candidates = ev.gather(store, hits)
+    vectors = embedder.embed([QUESTION] + [ev.in_context(c) for c in candidates])
+    ranked = ev.score(QUESTION, candidates, [float(v @ vectors[0]) for v in vectors[1:]])
+    evidence = ev.select(QUESTION, ranked)
+    messages = evidence_messages(QUESTION, evidence)
+    grammar = prompts.answer_grammar([e.n for e in evidence])
+    from llama_cpp import LlamaGrammar
+
+    ours, raw = [], []
+    for _ in range(args.runs):
+        t0 = time.perf_counter()
+        text = "".join(generator.generate(messages, max_tokens=96, grammar=grammar))
+        ours.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        out = generator._llama.create_chat_completion(
+            messages=messages, max_tokens=96, temperature=0.0, top_k=1, repeat_penalty=1.1,
+            grammar=LlamaGrammar.from_string(grammar, verbose=False),
+        )
+        raw.append(time.perf_counter() - t0)
+    same = out["choices"][0]["message"]["content"] == text
+    print(f"generate via qa: {1000 * statistics.median(ours):8.0f} ms; raw llama-cpp-python: {1000 * statistics.median(raw):8.0f} ms;"
+          f" ratio {statistics.median(ours) / statistics.median(raw):.2f} (same text: {same})")
+
+
+if __name__ == "__main__":
+    main()
