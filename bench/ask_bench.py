@@ -63,7 +63,7 @@ def main() -> None:
 
     # the same prompt and grammar, through qa's generator and through llama-cpp-python directly
     hits = search(store, embedder, QUESTION, 5)
-    candidates = ev.gather(store, hits)
+    candidates = ev.gather(store, [h.passage for h in hits])
     vectors = embedder.embed([QUESTION] + [ev.in_context(c) for c in candidates])
     ranked = ev.score(QUESTION, candidates, [float(v @ vectors[0]) for v in vectors[1:]])
     evidence = ev.select(QUESTION, ranked)

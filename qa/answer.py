@@ -131,7 +131,7 @@ def answer_question(
 
     started = time.perf_counter()
     hits = search(collection, embedder, question, k)
-    candidates = ev.gather(collection, hits)
+    candidates = ev.gather(collection, [h.passage for h in hits])
     vectors = embedder.embed([question] + [ev.in_context(c) for c in candidates]) if candidates else None
     similarities = [float(v @ vectors[0]) for v in vectors[1:]] if vectors is not None else []
     ranked = ev.score(question, candidates, similarities)

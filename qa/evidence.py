@@ -26,8 +26,7 @@ from qa.textmatch import (
 
 if TYPE_CHECKING:
     from qa.embed import Embedder
-    from qa.retrieve import Hit
-    from qa.store.collection import Collection
+    from qa.store.collection import Collection, PassageRow
 
 MAX_EVIDENCE = 3
 MIN_WORDS = 4
@@ -110,12 +109,11 @@ def looks_like_instruction(text: str) -> bool:
     return _INJECTION.search(text) is not None
 
 
-def gather(collection: "Collection", hits: list["Hit"]) -> list[Evidence]:
-    """The stored sentences of the retrieved passages, each once, tagged with its best passage."""
+def gather(collection: "Collection", passages: list["PassageRow"]) -> list[Evidence]:
+    """The stored sentences of these passages, each once, tagged with the first passage holding it."""
     seen: set[tuple[int, int]] = set()
     evidence: list[Evidence] = []
-    for rank, hit in enumerate(hits):
-        passage = hit.passage
+    for rank, passage in enumerate(passages):
         for sentence in collection.sentences(passage.doc_id, passage.first_sentence, passage.last_sentence):
             key = (sentence.doc_id, sentence.ordinal)
             if key in seen or looks_like_instruction(sentence.text) or len(words(sentence.text)) < MIN_WORDS:

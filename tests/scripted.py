@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-SCRIPTS: dict[str, str] = {}
+from collections.abc import Callable
+
+# a fixed text, or a function of the messages (for map-reduce steps that see different quotes)
+SCRIPTS: dict[str, str | Callable[[list[dict[str, str]]], str]] = {}
 
 
 class ScriptedGenerator:
@@ -15,6 +18,7 @@ class ScriptedGenerator:
 
     def generate(self, messages, *, max_tokens: int, grammar: str | None = None) -> Iterator[str]:
         self.calls.append(messages)
-        text = SCRIPTS[self.script]
+        script = SCRIPTS[self.script]
+        text = script(messages) if callable(script) else script
         for start in range(0, len(text), 7):  # stream in small pieces, like a real model
             yield text[start : start + 7]

@@ -20,6 +20,7 @@ COMMANDS = {
     "stats": ("qa.cli.lookup:stats_command", "Show what a collection holds and how it was built."),
     "ask": ("qa.cli.ask:ask_command", "Answer a question with cited, verified sentences."),
     "models": ("qa.cli.ask:models_command", "List the GGUF answer models qa can find."),
+    "summarize": ("qa.cli.summarize:summarize_command", "Write a cited summary of a document, the collection or a topic."),
 }
 
 

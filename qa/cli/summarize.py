@@ -1,0 +1,64 @@
+"""`qa summarize`: a cited summary of one document, the whole collection, or a topic."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from qa.cli.common import collection_option, emit_json, json_option, settings_for
+
+
+@click.command("summarize")
+@click.argument("document", required=False)
+@click.option("--all", "whole", is_flag=True, help="Summarize the whole collection.")
+@click.option("--about", metavar="TOPIC", help="Summarize what the articles say about TOPIC.")
+@click.option("--sentences", "sentence_count", default=5, show_default=True, type=click.IntRange(1, 30), help="Summary length in sentences.")
+@click.option("--words", "word_count", type=click.IntRange(10, 2000), help="Summary length in words (instead of --sentences).")
+@click.option("--model", metavar="PATH", help="GGUF model file (default: QA_MODEL, models/*.gguf, bundled).")
+@click.option("--max-tokens", default=200, show_default=True, type=click.IntRange(16, 4096), help="Longest text per model call.")
+@click.option("--stream/--no-stream", default=True, show_default=True, help="Show drafts while they are generated (terminal only).")
+@collection_option
+@json_option
+def summarize_command(document, whole, about, sentence_count, word_count, model, max_tokens, stream, collection, as_json) -> None:
+    """Write a summary in which every sentence cites a passage and is checked against it.
+
+    DOCUMENT is a document id or path (see `qa docs list`); or use --all or --about TOPIC.
+    Sentences the model cannot support are replaced by quoted central sentences.
+
+    \b
+    Examples:
+      qa summarize 1
+      qa summarize seeds/000_673ab03a832ea504.txt --sentences 3
+      qa summarize --all --words 120
+      qa summarize --about "prisoner exchanges" --json
+    """
+    from qa.cli.ask import LiveDraft, ensure_seeded
+    from qa.embed import load_embedder
+    from qa.generate import load_generator
+    from qa.indexer import manifest_for
+    from qa.render import answer_text
+    from qa.store.collection import Collection
+    from qa.summarize import Request, summarize
+
+    chosen = [bool(document), whole, about is not None]
+    if sum(chosen) != 1:
+        raise click.UsageError("give exactly one of DOCUMENT, --all or --about TOPIC")
+    if about is not None and not about.strip():
+        raise click.UsageError("--about TOPIC is empty")
+    scope, target = ("document", document) if document else ("collection", collection) if whole else ("topic", about)
+    settings = settings_for(collection)
+    embedder = load_embedder(settings.embed_model)
+    generator = load_generator(model, settings.model)
+    ensure_seeded(settings, embedder)
+    store = Collection.open_reader(settings, manifest_for(settings, embedder))
+    if store.conn is None or not store.documents():
+        raise click.ClickException(f"collection '{settings.collection}' is empty; index articles first: qa index PATH")
+    draft = LiveDraft(stream and not as_json and sys.stdout.isatty())
+    request = Request(scope, target, sentence_count, word_count)
+    result = summarize(request, store, embedder, generator, max_tokens=max_tokens, on_text=draft)
+    draft.erase()
+    if as_json:
+        emit_json(result.as_dict())
+    else:
+        click.echo(answer_text(result))

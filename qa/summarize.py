@@ -1,0 +1,352 @@
+"""Cited summaries of a document, a collection or a topic, by map-reduce over numbered sentences.
+
+Every source sentence gets one number for the whole run. Map steps see groups of sentences under
+those numbers; reduce steps see the verified map sentences under the numbers they cite; every
+sentence is verified against the original sentences it cites. Citations are never renumbered, so
+a final [n] always points at source sentence n and its exact quote.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from qa import evidence as ev
+from qa import prompts
+from qa.answer import AnswerResult, CheckedSentence, Citation, check_sentences
+from qa.citations import parse_answer
+from qa.embed import Embedder
+from qa.errors import QAError
+from qa.generate import Generator
+from qa.retrieve import search
+from qa.store.collection import Collection
+from qa.textmatch import content_stems, digit_numbers, names, words
+
+GROUP_CHARS = 4000  # about 1000 tokens of quotes per model call, inside a 2048-token context
+POOL_PER_DOCUMENT = 8
+MAX_POOL = 60
+MMR_LAMBDA = 0.6
+TITLE_WEIGHT = 0.2
+MAX_LAYERS = 4
+TOPIC_PASSAGES = 8
+TOPIC_MIN_SIMILARITY = 0.3
+
+
+@dataclass
+class SummaryResult(AnswerResult):
+    scope: str = "document"
+    target: str = ""
+
+
+@dataclass(frozen=True)
+class Request:
+    scope: str  # document | collection | topic
+    target: str
+    sentences: int = 5
+    words: int | None = None
+
+    def describe(self, title: str = "") -> str:
+        if self.scope == "document":
+            return f"the article “{title}”" if title else "the article"
+        if self.scope == "topic":
+            return f"what the articles say about {self.target}"
+        return "what the articles report"
+
+
+# ----- the pool of source sentences -----------------------------------------------------------
+
+
+def document_pool(collection: Collection, target: str) -> tuple[list[ev.Evidence], str]:
+    from qa.indexer import resolve_document
+
+    document = resolve_document(collection, target)
+    passages = collection.passages(collection.document_passage_ids(document.id))
+    ordered = sorted(passages.values(), key=lambda p: p.ordinal)
+    return ev.gather(collection, ordered), document.title
+
+
+def collection_pool(collection: Collection) -> list[ev.Evidence]:
+    pool: list[ev.Evidence] = []
+    for document in collection.documents():
+        passages = collection.passages(collection.document_passage_ids(document.id))
+        pool.extend(ev.gather(collection, sorted(passages.values(), key=lambda p: p.ordinal)))
+    return pool
+
+
+def topic_pool(collection: Collection, embedder: Embedder, topic: str) -> list[ev.Evidence]:
+    hits = search(collection, embedder, topic, TOPIC_PASSAGES)
+    return ev.gather(collection, [hit.passage for hit in hits])
+
+
+def number(pool: list[ev.Evidence]) -> list[ev.Evidence]:
+    """Document order, numbered 1..n once for the whole run."""
+    pool.sort(key=lambda e: (e.doc_id, e.ordinal))
+    for n, item in enumerate(pool, start=1):
+        item.n = n
+    return pool
+
+
+# ----- salience and MMR ------------------------------------------------------------------------
+
+
+def mmr(
+    salience: list[float], similarity: "np.ndarray", count: int, exclude: set[int] = frozenset(),
+    chosen: list[int] | None = None,
+) -> list[int]:
+    """Maximal marginal relevance: salient, and unlike what is already chosen. Pure."""
+    chosen = list(chosen or [])
+    picked: list[int] = []
+    candidates = [i for i in range(len(salience)) if i not in exclude and i not in chosen]
+    while candidates and len(picked) < count:
+        def gain(i: int) -> float:
+            redundancy = max((float(similarity[i, j]) for j in chosen + picked), default=0.0)
+            return MMR_LAMBDA * salience[i] - (1 - MMR_LAMBDA) * redundancy
+
+        best = max(candidates, key=gain)
+        picked.append(best)
+        candidates.remove(best)
+    return picked
+
+
+def salience_scores(
+    vectors: "np.ndarray", pool: list[ev.Evidence], topic_vector=None, title_vectors=None
+) -> list[float]:
+    """Centrality (cosine to the pool's centroid), relevance to the topic or to the article's
+    headline, fact density, and a small lead bonus."""
+    import numpy as np
+
+    centroid = vectors.mean(axis=0)
+    centroid = centroid / (np.linalg.norm(centroid) or 1.0)
+    scores = vectors @ centroid
+    if topic_vector is not None:
+        scores = 0.4 * scores + 0.6 * (vectors @ topic_vector)
+    elif title_vectors is not None:
+        scores = scores + TITLE_WEIGHT * np.einsum("ij,ij->i", vectors, title_vectors)
+    firsts: dict[int, int] = {}
+    for item in pool:
+        firsts.setdefault(item.doc_id, item.ordinal)
+    bonus = [
+        (0.05 if item.ordinal - firsts[item.doc_id] < 3 else 0.0) + fact_density(item.text) for item in pool
+    ]
+    return [float(s) + b for s, b in zip(scores, bonus)]
+
+
+def fact_density(text: str) -> float:
+    """News summaries report facts: reward numbers and names, penalize short or fact-free lines."""
+    count = len(words(text))
+    facts = 0.08 * min(len(digit_numbers(text)), 3) + 0.03 * min(len(names(text)), 4)
+    return facts - (0.15 if count < 8 else 0.0)
+
+
+# ----- map-reduce ------------------------------------------------------------------------------
+
+
+def groups(labelled: list[tuple[int, str]], limit: int = GROUP_CHARS) -> list[list[tuple[int, str]]]:
+    """Consecutive (number, text) items in groups of at most `limit` characters (at least one each)."""
+    out: list[list[tuple[int, str]]] = [[]]
+    size = 0
+    for number, text in labelled:
+        if out[-1] and size + len(text) > limit:
+            out.append([])
+            size = 0
+        out[-1].append((number, text))
+        size += len(text)
+    return [group for group in out if group]
+
+
+def _messages(labelled: list[tuple[int, str]], count: int, scope: str) -> list[dict[str, str]]:
+    quoted = "\n".join(f"[{n}] {' '.join(text.split())}" for n, text in labelled)
+    return [
+        {"role": "system", "content": prompts.SUMMARY_SYSTEM.format(count=count)},
+        {"role": "user", "content": prompts.SUMMARY_USER.format(evidence=quoted, scope=scope, count=count)},
+    ]
+
+
+def map_reduce(
+    pool: list[ev.Evidence],
+    count: int,
+    scope: str,
+    generator: Generator,
+    similarity: Callable[[str, list[int]], float],
+    max_tokens: int,
+    on_text: Callable[[str], None] | None = None,
+) -> list[CheckedSentence]:
+    """All generated sentences of the final step, each verified against the original quotes."""
+
+    def step(labelled: list[tuple[int, str]]) -> list[CheckedSentence]:
+        valid = {n for n, _ in labelled}
+        pieces = []
+        grammar = prompts.answer_grammar(sorted(valid), max_sentences=count)
+        for piece in generator.generate(_messages(labelled, count, scope), max_tokens=max_tokens, grammar=grammar):
+            pieces.append(piece)
+            if on_text:
+                on_text(piece)
+        if on_text:
+            on_text("\n")
+        # verified against `pool`, the original sentences, whatever the step was shown
+        return check_sentences(parse_answer("".join(pieces), valid), pool, similarity)
+
+    layer = groups([(item.n, item.text) for item in pool])
+    for _ in range(MAX_LAYERS):
+        results = [step(labelled) for labelled in layer]
+        if len(layer) == 1:
+            return results[0]
+        # reduce: the verified sentences, each under the original number it cites
+        merged: dict[int, list[str]] = {}
+        for sentence in (s for result in results for s in result if s.supported):
+            merged.setdefault(sentence.citations[0], []).append(sentence.text)
+        if not merged:
+            return [s for result in results for s in result]
+        layer = groups(sorted((n, " ".join(texts)) for n, texts in merged.items()))
+    return [s for result in results for s in result]
+
+
+def summarize(
+    request: Request,
+    collection: Collection,
+    embedder: Embedder,
+    generator: Generator,
+    *,
+    max_tokens: int = 200,
+    on_text: Callable[[str], None] | None = None,
+) -> SummaryResult:
+    import numpy as np
+
+    started = time.perf_counter()
+    title = ""
+    topic_vector = None
+    if request.scope == "document":
+        pool, title = document_pool(collection, request.target)
+    elif request.scope == "topic":
+        pool = topic_pool(collection, embedder, request.target)
+        topic_vector = embedder.embed([request.target])[0]
+    else:
+        pool = collection_pool(collection)
+    model = getattr(generator, "name", "unknown")
+    if not pool:
+        raise QAError("nothing to summarize: the collection has no sentences; index articles first")
+    pool = [item for item in pool if " ".join(item.text.split()) != " ".join(item.title.split())]  # the headline
+    if not pool:
+        raise QAError("nothing to summarize: the documents hold no sentences beyond their titles")
+    vectors = embedder.embed([item.text for item in pool])
+    title_vectors = None
+    if topic_vector is None:
+        titles = sorted({item.title for item in pool})
+        by_title = dict(zip(titles, embedder.embed(titles)))
+        title_vectors = np.vstack([by_title[item.title] for item in pool])
+    if topic_vector is not None and not _on_topic(request.target, pool, vectors, topic_vector):
+        timings = {"retrieve_ms": _ms(time.perf_counter() - started), "generate_ms": 0.0, "verify_ms": 0.0}
+        timings["total_ms"] = timings["retrieve_ms"]
+        return SummaryResult(
+            _question(request, title), f"The indexed articles do not cover {request.target}.", "abstained",
+            [], [], model, timings, "no passage is about the topic", [], request.scope, request.target,
+        )
+    salience = salience_scores(vectors, pool, topic_vector, title_vectors)
+    similarity_matrix = vectors @ vectors.T
+    count = request.sentences if request.words is None else max(1, request.words // 25)
+    pool_index = _shortlist(pool, salience, similarity_matrix, request.scope, count)
+    shortlist = number([pool[i] for i in pool_index])  # the numbers every step and citation uses
+    index_of = {id(item): i for i, item in enumerate(pool)}
+    if request.scope == "topic":  # most relevant quotes first; their numbers stay in document order
+        shortlist.sort(key=lambda item: -salience[index_of[id(item)]])
+    retrieved = time.perf_counter()
+
+    def similarity(text: str, cited: list[int]) -> float:
+        vector = embedder.embed([text])[0]
+        by_number = {item.n: item for item in shortlist}
+        return max(float(vector @ vectors[index_of[id(by_number[n])]]) for n in cited)
+
+    checked = map_reduce(shortlist, count, request.describe(title), generator, similarity, max_tokens, on_text)
+    generated = time.perf_counter()
+    kept = _dedupe([s for s in checked if s.supported], embedder)[:count]
+    final = _complete(kept, shortlist, salience, similarity_matrix, index_of, count, request.words)
+    timings = {
+        "retrieve_ms": _ms(retrieved - started),
+        "generate_ms": _ms(generated - retrieved),
+        "verify_ms": 0.0,
+    }
+    by_number = {item.n: item for item in shortlist}
+    final.sort(key=lambda entry: (by_number[entry[1][0]].doc_id, by_number[entry[1][0]].ordinal))
+    answer = " ".join(text + "".join(f" [{n}]" for n in cited) for text, cited, _ in final)
+    used = sorted({n for _, cited, _ in final for n in cited})
+    citations = [
+        Citation(n, by_number[n].doc_id, by_number[n].title, by_number[n].source, by_number[n].location,
+                 by_number[n].passage_id, by_number[n].text, by_number[n].start, by_number[n].end)
+        for n in used
+    ]
+    mode = "generated" if any(generated_flag for _, _, generated_flag in final) else "extractive"
+    timings["verify_ms"] = _ms(time.perf_counter() - generated)
+    timings["total_ms"] = _ms(time.perf_counter() - started)
+    return SummaryResult(
+        _question(request, title), answer, mode, checked, citations, model, timings, "", [], request.scope, request.target
+    )
+
+
+def _question(request: Request, title: str) -> str:
+    return f"Summarize {request.describe(title)}"
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def _on_topic(topic: str, pool: list[ev.Evidence], vectors, topic_vector) -> bool:
+    stems = content_stems(topic)
+    best = max(float(v @ topic_vector) for v in vectors)
+    mentioned = any(stems & content_stems(ev.in_context(item)) for item in pool)
+    return best >= TOPIC_MIN_SIMILARITY and mentioned
+
+
+def _shortlist(pool, salience, similarity_matrix, scope: str, count: int) -> list[int]:
+    """Bound the model's work: for a topic, the sentences most about it; for a whole collection,
+    the most salient sentences of each document."""
+    if scope == "topic":
+        return sorted(sorted(range(len(pool)), key=lambda i: -salience[i])[: max(3 * count, 6)])
+    if scope != "collection" or len(pool) <= MAX_POOL:
+        return list(range(len(pool)))
+    by_document: dict[int, list[int]] = {}
+    for i, item in enumerate(pool):
+        by_document.setdefault(item.doc_id, []).append(i)
+    picked: list[int] = []
+    for indices in by_document.values():
+        picked += sorted(indices, key=lambda i: -salience[i])[:POOL_PER_DOCUMENT]
+    if len(picked) > MAX_POOL:
+        picked = mmr([salience[i] if i in set(picked) else -9.0 for i in range(len(pool))], similarity_matrix, MAX_POOL,
+                     exclude=set(range(len(pool))) - set(picked))
+    return sorted(picked)
+
+
+def _dedupe(sentences: list[CheckedSentence], embedder: Embedder) -> list[CheckedSentence]:
+    """Drop a generated sentence that repeats an earlier one, or cites the same quote."""
+    kept: list[CheckedSentence] = []
+    seen_citations: set[int] = set()
+    for sentence in sentences:
+        if sentence.citations[0] in seen_citations:
+            continue
+        seen_citations.add(sentence.citations[0])
+        kept.append(sentence)
+    return kept
+
+
+def _complete(kept, shortlist, salience, similarity_matrix, index_of, count, word_budget):
+    """Fill up with quoted central sentences (MMR), avoiding quotes the kept sentences cite."""
+    final = [(s.text, s.citations, True) for s in kept]
+    cited = {n for s in kept for n in s.citations}
+    indices = [index_of[id(item)] for item in shortlist]
+    local_salience = [salience[i] for i in indices]
+    local_similarity = similarity_matrix[indices][:, indices]
+    chosen = [k for k, item in enumerate(shortlist) if item.n in cited]
+    order = mmr(local_salience, local_similarity, len(shortlist), chosen=chosen)
+
+    def size() -> int:
+        return sum(len(words(text)) for text, _, _ in final)
+
+    for k in order:
+        if word_budget is None and len(final) >= count:
+            break
+        if word_budget is not None and size() >= word_budget:
+            break
+        item = shortlist[k]
+        final.append((f"“{' '.join(item.text.split())}”", [item.n], False))
+    return final

@@ -1,0 +1,120 @@
+"""Summaries: map-reduce citation bookkeeping with scripted generators, and the CLI."""
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from qa import summarize as sm
+from qa.cli import main
+from tests.conftest import REPO, SEEDS
+from tests.scripted import SCRIPTS
+
+WIKI = REPO / "tests" / "data" / "wiki"
+
+
+def quotes_in(messages) -> list[tuple[int, str]]:
+    user = next(m["content"] for m in messages if m["role"] == "user")
+    return [(int(n), text) for n, text in re.findall(r"^\[(\d+)\] (.*)$", user, flags=re.MULTILINE)]
+
+
+def copy_first_two(messages) -> str:
+    """A faithful model: repeats the first two quotes it is shown, citing them."""
+    return " ".join(f"{text.rstrip('.')}. [{n}]" for n, text in quotes_in(messages)[:2])
+
+
+def invent(messages) -> str:
+    """An unfaithful model: cites ids it was not shown and invents numbers."""
+    shown = quotes_in(messages)
+    return f"Officials confirmed 9,999 casualties. [{shown[-1][0] + 500}] The deal cost 42 billion dollars. [{shown[0][0]}]"
+
+
+def run(*args):
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def wiki_indexed():
+    assert CliRunner().invoke(main, ["index", str(WIKI), "-c", "wiki"]).exit_code == 0
+
+
+def test_groups_keep_order_numbers_and_limit():
+    items = [(n, "x" * (10 * n)) for n in range(1, 20)]
+    parts = sm.groups(items, limit=60)
+    assert [n for part in parts for n, _ in part] == list(range(1, 20))
+    for part in parts:
+        assert len(part) == 1 or sum(len(text) for _, text in part) <= 60
+
+
+def test_mmr_prefers_salient_then_different():
+    import numpy as np
+
+    similarity = np.array([[1, 0.99, 0.1], [0.99, 1, 0.1], [0.1, 0.1, 1]])
+    assert sm.mmr([1.0, 0.95, 0.5], similarity, 2) == [0, 2]
+    assert sm.mmr([1.0, 0.95, 0.5], similarity, 1, chosen=[0]) == [2]
+
+
+def test_map_reduce_keeps_original_ids_through_layers(monkeypatch, wiki_indexed):
+    monkeypatch.setattr(sm, "GROUP_CHARS", 900)  # force several map steps and a reduce step
+    SCRIPTS["current"] = copy_first_two
+    payload = run("summarize", "--all", "-c", "wiki", "--model", "scripted:current", "--json")
+    assert payload["scope"] == "collection" and payload["target"] == "wiki"
+    assert payload["mode"] == "generated"
+    generated = [s for s in payload["sentences"] if s["supported"]]
+    assert generated
+    by_number = {c["n"]: c for c in payload["citations"]}
+    for sentence in generated:
+        for n in sentence["citations"]:
+            # the reduce step saw an intermediate sentence, yet [n] still points at the original quote
+            assert sentence["text"].rstrip(".") in by_number[n]["quote"] or by_number[n]["quote"].rstrip(".") in sentence["text"]
+    assert_citations_resolve(payload)
+
+
+def test_inventing_generator_is_dropped_and_completed_extractively(wiki_indexed, monkeypatch):
+    monkeypatch.setattr(sm, "GROUP_CHARS", 900)
+    SCRIPTS["current"] = invent
+    payload = run("summarize", "--all", "-c", "wiki", "--model", "scripted:current", "--json", "--sentences", "4")
+    assert payload["mode"] == "extractive"
+    assert not any(s["supported"] for s in payload["sentences"])
+    assert "9,999" not in payload["answer"] and "42 billion" not in payload["answer"]
+    assert len(re.findall(r"“[^”]+” \[\d+\]", payload["answer"])) == 4
+    assert_citations_resolve(payload)
+
+
+def assert_citations_resolve(payload):
+    from qa.config import Settings
+    from qa.store.collection import Collection
+
+    store = Collection.open_reader(Settings.from_env("wiki"))
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", payload["answer"])}
+    assert markers == {c["n"] for c in payload["citations"]}
+    for citation in payload["citations"]:
+        assert store.document_text(citation["doc_id"])[citation["start"] : citation["end"]] == citation["quote"]
+
+
+def test_document_summary_and_word_budget():
+    SCRIPTS["current"] = "Nothing useful here at all. [1]"
+    payload = run("summarize", "1", "--model", "scripted:current", "--json", "--words", "60")
+    assert payload["scope"] == "document" and payload["mode"] == "extractive"
+    words = len(re.sub(r"\[\d+\]", "", payload["answer"]).split())
+    assert 60 <= words < 60 + 60
+
+
+def test_topic_summary_and_off_topic_abstains():
+    SCRIPTS["current"] = copy_first_two
+    payload = run("summarize", "--about", "prisoner exchange", "--model", "scripted:current", "--json", "--sentences", "2")
+    assert payload["scope"] == "topic" and "175" in payload["answer"]
+    payload = run("summarize", "--about", "volcanic eruptions in Iceland", "--model", "scripted:current", "--json")
+    assert payload["mode"] == "abstained" and payload["citations"] == []
+
+
+def test_usage_and_unknown_document():
+    runner = CliRunner()
+    assert runner.invoke(main, ["summarize"]).exit_code == 2
+    assert runner.invoke(main, ["summarize", "1", "--all"]).exit_code == 2
+    SCRIPTS["current"] = "x"
+    result = runner.invoke(main, ["summarize", "77", "--model", "scripted:current"])
+    assert result.exit_code == 1 and "no document '77'" in result.stderr
