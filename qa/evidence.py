@@ -25,7 +25,6 @@ from qa.textmatch import (
 )
 
 if TYPE_CHECKING:
-    from qa.embed import Embedder
     from qa.store.collection import Collection, PassageRow
 
 MAX_EVIDENCE = 3

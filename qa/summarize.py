@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from qa import evidence as ev
 from qa import prompts
@@ -22,6 +23,9 @@ from qa.generate import Generator
 from qa.retrieve import search
 from qa.store.collection import Collection
 from qa.textmatch import content_stems, digit_numbers, names, words
+
+if TYPE_CHECKING:
+    import numpy as np
 
 GROUP_CHARS = 4000  # about 1000 tokens of quotes per model call, inside a 2048-token context
 POOL_PER_DOCUMENT = 8

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from qa import summarize as sm
 from qa.cli import main
-from tests.conftest import REPO, SEEDS
+from tests.conftest import REPO
 from tests.scripted import SCRIPTS
 
 WIKI = REPO / "tests" / "data" / "wiki"

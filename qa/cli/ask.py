@@ -86,23 +86,13 @@ def ask_command(question, questions_file, k, model, max_tokens, stream, collecti
       qa ask --questions questions.txt > answers.jsonl
     """
     from qa.answer import answer_question
-    from qa.embed import load_embedder
-    from qa.generate import load_generator
-    from qa.indexer import manifest_for
-    from qa.store.collection import Collection
 
     if bool(question) == bool(questions_file):
         raise click.UsageError("give a QUESTION or --questions FILE (not both)")
     if question is not None and not question.strip():
         raise click.UsageError("QUESTION is empty")
     questions = read_questions(questions_file) if questions_file else [question]
-    settings = settings_for(collection)
-    embedder = load_embedder(settings.embed_model)
-    generator = load_generator(model, settings.model)
-    ensure_seeded(settings, embedder)
-    store = Collection.open_reader(settings, manifest_for(settings, embedder))
-    if store.conn is None or not store.documents():
-        raise click.ClickException(f"collection '{settings.collection}' is empty; index articles first: qa index PATH")
+    store, embedder, generator = open_for_answers(collection, model)
     live = stream and not as_json and not questions_file and sys.stdout.isatty()
     for text in questions:
         draft = LiveDraft(live)
@@ -116,6 +106,23 @@ def ask_command(question, questions_file, k, model, max_tokens, stream, collecti
             from qa.render import answer_text
 
             click.echo(answer_text(result))
+
+
+def open_for_answers(collection: str, model: str | None):
+    """The collection (seeded on first run), the embedder and the generator for ask / summarize."""
+    from qa.embed import load_embedder
+    from qa.generate import load_generator
+    from qa.indexer import manifest_for
+    from qa.store.collection import Collection
+
+    settings = settings_for(collection)
+    embedder = load_embedder(settings.embed_model)
+    generator = load_generator(model, settings.model)
+    ensure_seeded(settings, embedder)
+    store = Collection.open_reader(settings, manifest_for(settings, embedder))
+    if store.conn is None or not store.documents():
+        raise click.ClickException(f"collection '{settings.collection}' is empty; index articles first: qa index PATH")
+    return store, embedder, generator
 
 
 def ensure_seeded(settings, embedder) -> None:

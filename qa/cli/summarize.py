@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from qa.cli.common import collection_option, emit_json, json_option, settings_for
+from qa.cli.common import collection_option, emit_json, json_option
 
 
 @click.command("summarize")
@@ -33,12 +33,8 @@ def summarize_command(document, whole, about, sentence_count, word_count, model,
       qa summarize --all --words 120
       qa summarize --about "prisoner exchanges" --json
     """
-    from qa.cli.ask import LiveDraft, ensure_seeded
-    from qa.embed import load_embedder
-    from qa.generate import load_generator
-    from qa.indexer import manifest_for
+    from qa.cli.ask import LiveDraft, open_for_answers
     from qa.render import answer_text
-    from qa.store.collection import Collection
     from qa.summarize import Request, summarize
 
     chosen = [bool(document), whole, about is not None]
@@ -47,13 +43,7 @@ def summarize_command(document, whole, about, sentence_count, word_count, model,
     if about is not None and not about.strip():
         raise click.UsageError("--about TOPIC is empty")
     scope, target = ("document", document) if document else ("collection", collection) if whole else ("topic", about)
-    settings = settings_for(collection)
-    embedder = load_embedder(settings.embed_model)
-    generator = load_generator(model, settings.model)
-    ensure_seeded(settings, embedder)
-    store = Collection.open_reader(settings, manifest_for(settings, embedder))
-    if store.conn is None or not store.documents():
-        raise click.ClickException(f"collection '{settings.collection}' is empty; index articles first: qa index PATH")
+    store, embedder, generator = open_for_answers(collection, model)
     draft = LiveDraft(stream and not as_json and sys.stdout.isatty())
     request = Request(scope, target, sentence_count, word_count)
     result = summarize(request, store, embedder, generator, max_tokens=max_tokens, on_text=draft)

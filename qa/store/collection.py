@@ -347,8 +347,6 @@ class Collection:
         doc_id: int | None = None,
     ) -> int:
         """Insert a document (or replace document `doc_id`) with its sentences, passages and vectors."""
-        import numpy as np
-
         assert self.conn is not None and self._in_transaction
         now = _now()
         if doc_id is None:
