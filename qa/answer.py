@@ -156,7 +156,8 @@ def answer_question(
     generated = time.perf_counter()
     timings["generate_ms"] = _ms(generated - retrieved)
 
-    evidence_vectors = {e.n: vectors[1 + candidates.index(e)] for e in evidence}
+    # support is judged against the sentence itself, not the sentence framed by its title
+    evidence_vectors = dict(zip((e.n for e in evidence), embedder.embed([e.text for e in evidence])))
 
     def similarity(text: str, cited: list[int]) -> float:
         vector = embedder.embed([text])[0]

@@ -132,7 +132,10 @@ def score(question: str, candidates: list[Evidence], similarities: list[float]) 
     terms = required_terms(question)
     kind = expected_answer_kind(question)
     for candidate, similarity in zip(candidates, similarities):
-        overlap = coverage(question_stems, content_stems(in_context(candidate)))
+        # the sentence's own words count as much as the words it borrows from its title
+        overlap = 0.5 * coverage(question_stems, content_stems(candidate.text)) + 0.5 * coverage(
+            question_stems, content_stems(in_context(candidate))
+        )
         named = sum(name_in(in_context(candidate), term) for term in terms) / len(terms) if terms else 0.0
         candidate.similarity = similarity
         candidate.score = (

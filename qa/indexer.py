@@ -133,7 +133,7 @@ def index_paths(
             (lambda path=path: read_path(path, int(settings.max_document_mb * 1e6))) for path in targets.files
         ]
         if targets.stdin and stdin_bytes is not None:
-            work.append(lambda: _read_stdin(stdin_bytes()))
+            work.append(lambda: _read_stdin(stdin_bytes(), int(settings.max_document_mb * 1e6)))
         progress.start(len(work) + (len(collection.documents()) if rebuild else 0))
         batch = _Batch(collection, manifest, settings.commit_every_documents)
         if rebuild:
@@ -147,13 +147,17 @@ def index_paths(
     return report
 
 
-def _read_stdin(data: bytes) -> RawDocument:
+def _read_stdin(data: bytes, max_bytes: int) -> RawDocument:
+    """stdin is read up to the size limit plus one byte, so an endless pipe cannot fill memory."""
     from qa.ingest.readers import content_hash
 
+    if len(data) > max_bytes:
+        raise UnreadableDocument(
+            f"stdin: more than the {max_bytes / 1e6:.0f} MB limit per document; split it or raise QA_MAX_DOCUMENT_MB"
+        )
     if not data.strip():
         raise UnreadableDocument("stdin: empty input, nothing to index")
-    raw = read_bytes(f"stdin:{content_hash(data)[:16]}", data)
-    return raw
+    return read_bytes(f"stdin:{content_hash(data)[:16]}", data)
 
 
 class _Batch:

@@ -96,9 +96,20 @@ def contains_word(text: str, word: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9]){re.escape(word)}(?![A-Za-z0-9])", text, flags=re.IGNORECASE) is not None
 
 
+_DEMONYM_ENDINGS = ("n", "an", "ian", "ians", "ans", "ns", "s", "'s", "’s", "ese", "ish", "i")
+
+
 def name_in(text: str, name: str) -> bool:
-    """A name matches as a word, or by its stem (Ukraine / Ukrainian, Russia / Russian)."""
+    """A name matches as a word, or as the same name with a demonym ending (Ukraine / Ukrainian,
+    Russia / Russians); nothing looser, so an invented "Aldougad" does not pass for "Aldous"."""
     if contains_word(text, name) or contains_word(re.sub(r"(?<=[A-Z])\.", "", text), name.replace(".", "")):
         return True  # "US" matches "U.S."
-    root = name.lower()[: max(4, len(name) - 3)]
-    return len(name) >= 5 and re.search(rf"\b{re.escape(root)}", text, flags=re.IGNORECASE) is not None
+    if len(name) < 4:
+        return False
+    wanted = name.lower()
+    for word in {w.lower() for w in re.findall(r"[A-Za-z'’]{4,}", text) if w[:3].lower() == wanted[:3]}:
+        shorter, longer = sorted((wanted, word), key=len)
+        base = shorter[:-1] if shorter[-1] in "ae" else shorter
+        if longer.startswith(base) and longer[len(base):] in ("",) + _DEMONYM_ENDINGS:
+            return True
+    return False

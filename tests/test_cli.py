@@ -133,3 +133,11 @@ def test_unknown_document(run, folder):
     run("index", str(folder))
     result = run("docs", "show", "999")
     assert result.exit_code == 1 and "no document '999'" in result.stderr
+
+
+def test_stdin_over_the_limit_is_refused(run, monkeypatch):
+    monkeypatch.setenv("QA_MAX_DOCUMENT_MB", "0.001")
+    result = run("index", "-", input="word " * 1000)
+    assert result.exit_code == 1
+    assert "stdin: more than the 0 MB limit" in result.stderr or "stdin: more than" in result.stderr
+    assert "Traceback" not in result.output
