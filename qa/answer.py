@@ -55,7 +55,8 @@ class AnswerResult:
     def as_dict(self) -> dict:
         payload = asdict(self)
         for sentence in payload["sentences"]:
-            sentence.pop("reasons", None) if not sentence["reasons"] else None
+            if not sentence["reasons"]:  # reasons are shown only for unsupported sentences
+                del sentence["reasons"]
         return payload
 
 

@@ -20,7 +20,12 @@ class ModelChoice:
 
 
 def repo_models_dir() -> Path:
+    """The checkout's models/ folder (an installed wheel has none: use QA_MODEL there)."""
     return Path(__file__).resolve().parent.parent / "models"
+
+
+def _is_checkout() -> bool:
+    return (Path(__file__).resolve().parent.parent / "pyproject.toml").is_file()
 
 
 def bundled_model() -> Path | None:
@@ -34,7 +39,7 @@ def bundled_model() -> Path | None:
 
 def folder_models() -> list[Path]:
     folder = repo_models_dir()
-    return sorted(folder.glob("*.gguf")) if folder.is_dir() else []
+    return sorted(folder.glob("*.gguf")) if _is_checkout() and folder.is_dir() else []
 
 
 def resolve_model(flag: str | None, env: str | None) -> ModelChoice:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 
 def seeds_dir() -> Path:
-    checkout = Path(__file__).resolve().parent.parent / "seeds"
+    packaged = Path(__file__).resolve().parent / "_seeds"  # a wheel ships seeds/ as qa/_seeds
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parent.parent / "seeds"  # a source or editable checkout
     if checkout.is_dir():
         return checkout
-    spec = importlib.util.find_spec("qa._seeds")
-    if spec is not None and spec.submodule_search_locations:
-        return Path(next(iter(spec.submodule_search_locations)))
     raise FileNotFoundError("the bundled seeds/ corpus is missing; reinstall qa")

@@ -163,3 +163,16 @@ def test_models_lists_resolution_order(tmp_path, monkeypatch):
     assert rows[0]["origin"] == "QA_MODEL" and rows[0]["selected"] and "not a GGUF" in rows[0]["error"]
     assert rows[-1]["origin"] == "bundled" and rows[-1]["chat_template"] is True
     assert 100e6 < rows[-1]["parameters"] < 200e6
+
+
+def test_models_folder_gguf_is_chosen_before_bundled(tmp_path, monkeypatch):
+    from qa import models
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    (folder / "b.gguf").write_bytes(b"GGUF")
+    (folder / "a.gguf").write_bytes(b"GGUF")
+    monkeypatch.setattr(models, "repo_models_dir", lambda: folder)
+    assert models.resolve_model(None, None) == models.ModelChoice(folder / "a.gguf", "models/")
+    assert models.resolve_model(None, "/x/env.gguf").origin == "QA_MODEL"
+    assert models.resolve_model("/x/flag.gguf", "/x/env.gguf").origin == "--model"
