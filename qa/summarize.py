@@ -33,6 +33,7 @@ MAX_POOL = 60
 MMR_LAMBDA = 0.6
 TITLE_WEIGHT = 0.2
 MAX_LAYERS = 4
+COLLECTION_PASSAGES = 150
 TOPIC_PASSAGES = 8
 TOPIC_MIN_SIMILARITY = 0.3
 
@@ -71,11 +72,20 @@ def document_pool(collection: Collection, target: str) -> tuple[list[ev.Evidence
 
 
 def collection_pool(collection: Collection) -> list[ev.Evidence]:
-    pool: list[ev.Evidence] = []
-    for document in collection.documents():
-        passages = collection.passages(collection.document_passage_ids(document.id))
-        pool.extend(ev.gather(collection, sorted(passages.values(), key=lambda p: p.ordinal)))
-    return pool
+    """Every passage of a small collection; of a large one, central and varied passages chosen by
+    MMR over the stored passage vectors, so nothing is re-embedded beyond COLLECTION_PASSAGES."""
+    import numpy as np
+
+    passage_ids, matrix = collection.all_vectors()
+    if len(passage_ids) > COLLECTION_PASSAGES:
+        centroid = matrix.mean(axis=0)
+        salience = matrix @ (centroid / (np.linalg.norm(centroid) or 1.0))
+        candidates = np.argsort(-salience)[: 10 * COLLECTION_PASSAGES]
+        sub = matrix[candidates]
+        picked = mmr([float(salience[i]) for i in candidates], sub @ sub.T, COLLECTION_PASSAGES)
+        passage_ids = [int(passage_ids[candidates[i]]) for i in picked]
+    rows = collection.passages([int(i) for i in passage_ids])
+    return ev.gather(collection, sorted(rows.values(), key=lambda p: (p.doc_id, p.ordinal)))
 
 
 def topic_pool(collection: Collection, embedder: Embedder, topic: str) -> list[ev.Evidence]:
@@ -215,11 +225,52 @@ def summarize(
     max_tokens: int = 200,
     on_text: Callable[[str], None] | None = None,
 ) -> SummaryResult:
-    import numpy as np
-
     started = time.perf_counter()
-    title = ""
-    topic_vector = None
+    model = getattr(generator, "name", "unknown")
+    pool, title, topic_vector = _pool(request, collection, embedder)
+    vectors = embedder.embed([item.text for item in pool])
+    if topic_vector is not None and not _on_topic(request.target, pool, vectors, topic_vector):
+        elapsed = _ms(time.perf_counter() - started)
+        timings = {"retrieve_ms": elapsed, "generate_ms": 0.0, "verify_ms": 0.0, "total_ms": elapsed}
+        return SummaryResult(
+            _question(request, title), f"The indexed articles do not cover {request.target}.", "abstained",
+            [], [], model, timings, "no passage is about the topic", [], request.scope, request.target,
+        )
+    title_vectors = None if topic_vector is not None else _title_vectors(pool, embedder)
+    salience = salience_scores(vectors, pool, topic_vector, title_vectors)
+    similarity_matrix = vectors @ vectors.T
+    count = request.sentences if request.words is None else max(1, request.words // 25)
+    shortlist = number([pool[i] for i in _shortlist(pool, salience, similarity_matrix, request.scope, count)])
+    index_of = {id(item): i for i, item in enumerate(pool)}
+    if request.scope == "topic":  # most relevant quotes first; their numbers stay in document order
+        shortlist.sort(key=lambda item: -salience[index_of[id(item)]])
+    by_number = {item.n: item for item in shortlist}
+    retrieved = time.perf_counter()
+
+    def similarity(text: str, cited: list[int]) -> float:
+        vector = embedder.embed([text])[0]
+        return max(float(vector @ vectors[index_of[id(by_number[n])]]) for n in cited)
+
+    checked = map_reduce(shortlist, count, request.describe(title), generator, similarity, max_tokens, on_text)
+    generated = time.perf_counter()
+    kept = _dedupe([s for s in checked if s.supported])[:count]
+    final = _complete(kept, shortlist, salience, similarity_matrix, index_of, count, request.words)
+    answer, citations = _assemble(final, by_number)
+    timings = {
+        "retrieve_ms": _ms(retrieved - started),
+        "generate_ms": _ms(generated - retrieved),
+        "verify_ms": _ms(time.perf_counter() - generated),
+        "total_ms": _ms(time.perf_counter() - started),
+    }
+    mode = "generated" if any(is_generated for _, _, is_generated in final) else "extractive"
+    return SummaryResult(
+        _question(request, title), answer, mode, checked, citations, model, timings, "", [], request.scope, request.target
+    )
+
+
+def _pool(request: Request, collection: Collection, embedder: Embedder):
+    """Source sentences for the request (headlines left out), the document title, the topic vector."""
+    title, topic_vector = "", None
     if request.scope == "document":
         pool, title = document_pool(collection, request.target)
     elif request.scope == "topic":
@@ -227,50 +278,22 @@ def summarize(
         topic_vector = embedder.embed([request.target])[0]
     else:
         pool = collection_pool(collection)
-    model = getattr(generator, "name", "unknown")
+    pool = [item for item in pool if " ".join(item.text.split()) != " ".join(item.title.split())]
     if not pool:
-        raise QAError("nothing to summarize: the collection has no sentences; index articles first")
-    pool = [item for item in pool if " ".join(item.text.split()) != " ".join(item.title.split())]  # the headline
-    if not pool:
-        raise QAError("nothing to summarize: the documents hold no sentences beyond their titles")
-    vectors = embedder.embed([item.text for item in pool])
-    title_vectors = None
-    if topic_vector is None:
-        titles = sorted({item.title for item in pool})
-        by_title = dict(zip(titles, embedder.embed(titles)))
-        title_vectors = np.vstack([by_title[item.title] for item in pool])
-    if topic_vector is not None and not _on_topic(request.target, pool, vectors, topic_vector):
-        timings = {"retrieve_ms": _ms(time.perf_counter() - started), "generate_ms": 0.0, "verify_ms": 0.0}
-        timings["total_ms"] = timings["retrieve_ms"]
-        return SummaryResult(
-            _question(request, title), f"The indexed articles do not cover {request.target}.", "abstained",
-            [], [], model, timings, "no passage is about the topic", [], request.scope, request.target,
-        )
-    salience = salience_scores(vectors, pool, topic_vector, title_vectors)
-    similarity_matrix = vectors @ vectors.T
-    count = request.sentences if request.words is None else max(1, request.words // 25)
-    pool_index = _shortlist(pool, salience, similarity_matrix, request.scope, count)
-    shortlist = number([pool[i] for i in pool_index])  # the numbers every step and citation uses
-    index_of = {id(item): i for i, item in enumerate(pool)}
-    if request.scope == "topic":  # most relevant quotes first; their numbers stay in document order
-        shortlist.sort(key=lambda item: -salience[index_of[id(item)]])
-    retrieved = time.perf_counter()
+        raise QAError("nothing to summarize: no sentences beyond titles; index articles first")
+    return pool, title, topic_vector
 
-    def similarity(text: str, cited: list[int]) -> float:
-        vector = embedder.embed([text])[0]
-        by_number = {item.n: item for item in shortlist}
-        return max(float(vector @ vectors[index_of[id(by_number[n])]]) for n in cited)
 
-    checked = map_reduce(shortlist, count, request.describe(title), generator, similarity, max_tokens, on_text)
-    generated = time.perf_counter()
-    kept = _dedupe([s for s in checked if s.supported], embedder)[:count]
-    final = _complete(kept, shortlist, salience, similarity_matrix, index_of, count, request.words)
-    timings = {
-        "retrieve_ms": _ms(retrieved - started),
-        "generate_ms": _ms(generated - retrieved),
-        "verify_ms": 0.0,
-    }
-    by_number = {item.n: item for item in shortlist}
+def _title_vectors(pool: list[ev.Evidence], embedder: Embedder) -> "np.ndarray":
+    import numpy as np
+
+    titles = sorted({item.title for item in pool})
+    by_title = dict(zip(titles, embedder.embed(titles)))
+    return np.vstack([by_title[item.title] for item in pool])
+
+
+def _assemble(final, by_number: dict[int, ev.Evidence]) -> tuple[str, list[Citation]]:
+    """Sentences in document order with their markers, and one citation per number used."""
     final.sort(key=lambda entry: (by_number[entry[1][0]].doc_id, by_number[entry[1][0]].ordinal))
     answer = " ".join(text + "".join(f" [{n}]" for n in cited) for text, cited, _ in final)
     used = sorted({n for _, cited, _ in final for n in cited})
@@ -279,12 +302,7 @@ def summarize(
                  by_number[n].passage_id, by_number[n].text, by_number[n].start, by_number[n].end)
         for n in used
     ]
-    mode = "generated" if any(generated_flag for _, _, generated_flag in final) else "extractive"
-    timings["verify_ms"] = _ms(time.perf_counter() - generated)
-    timings["total_ms"] = _ms(time.perf_counter() - started)
-    return SummaryResult(
-        _question(request, title), answer, mode, checked, citations, model, timings, "", [], request.scope, request.target
-    )
+    return answer, citations
 
 
 def _question(request: Request, title: str) -> str:
@@ -321,8 +339,8 @@ def _shortlist(pool, salience, similarity_matrix, scope: str, count: int) -> lis
     return sorted(picked)
 
 
-def _dedupe(sentences: list[CheckedSentence], embedder: Embedder) -> list[CheckedSentence]:
-    """Drop a generated sentence that repeats an earlier one, or cites the same quote."""
+def _dedupe(sentences: list[CheckedSentence]) -> list[CheckedSentence]:
+    """Keep one generated sentence per cited quote."""
     kept: list[CheckedSentence] = []
     seen_citations: set[int] = set()
     for sentence in sentences:

@@ -173,3 +173,23 @@ def test_vectors_in_sqlite_match_faiss(settings, embedder, corpus):
     row = store.conn.execute("SELECT passage_id, vector FROM vectors LIMIT 1").fetchone()
     stored = np.frombuffer(row[1], dtype=np.float32)
     assert store.vectors().search(stored, 1)[0][0] == row[0]
+
+
+def test_second_writer_waits_for_the_lock(settings, embedder, corpus):
+    import threading
+
+    from filelock import FileLock
+
+    index_paths(settings, embedder, [str(corpus / "seed.txt")])
+    lock = FileLock(str(settings.collection_dir / "write.lock"))
+    lock.acquire()
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (index_paths(settings, embedder, [str(corpus)]), done.set()))
+    worker.start()
+    try:
+        assert not done.wait(0.5)  # blocked while another writer holds the lock
+    finally:
+        lock.release()
+    worker.join(10)
+    assert done.is_set()
+    assert set(snapshot(settings, embedder)[0]) == {"seed.txt", "buses.txt"}

@@ -118,3 +118,17 @@ def test_usage_and_unknown_document():
     SCRIPTS["current"] = "x"
     result = runner.invoke(main, ["summarize", "77", "--model", "scripted:current"])
     assert result.exit_code == 1 and "no document '77'" in result.stderr
+
+
+def test_large_collection_is_bounded_by_stored_vectors(monkeypatch, wiki_indexed):
+    monkeypatch.setattr(sm, "COLLECTION_PASSAGES", 6)
+    SCRIPTS["current"] = copy_first_two
+    from qa.config import Settings
+    from qa.store.collection import Collection
+
+    store = Collection.open_reader(Settings.from_env("wiki"))
+    pool = sm.collection_pool(store)
+    assert len({item.passage_id for item in pool}) <= 6
+    assert len({item.doc_id for item in pool}) >= 2  # MMR spreads the choice over articles
+    payload = run("summarize", "--all", "-c", "wiki", "--model", "scripted:current", "--json")
+    assert_citations_resolve(payload)

@@ -277,14 +277,11 @@ class Collection:
         return self._vectors_from_sqlite(dimension)
 
     def _vectors_from_sqlite(self, dimension: int) -> FaissVectorIndex:
-        import numpy as np
 
         assert self.conn is not None
         index = FaissVectorIndex(dimension)
-        rows = self.conn.execute("SELECT passage_id, vector FROM vectors ORDER BY passage_id").fetchall()
-        if rows:
-            ids = np.array([row[0] for row in rows], dtype=np.int64)
-            matrix = np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
+        ids, matrix = self.all_vectors()
+        if len(ids):
             index.add(ids, matrix)
             if self.writable:
                 print(f"note: rebuilt the vector file of '{self.name}' from the database", file=sys.stderr)
@@ -485,6 +482,17 @@ class Collection:
             (doc_id, first, last),
         ).fetchall()
         return [SentenceRow(**dict(row)) for row in rows]
+
+    def all_vectors(self) -> tuple["np.ndarray", "np.ndarray"]:
+        """Every passage id and its stored vector (from SQLite, the source of truth)."""
+        import numpy as np
+
+        assert self.conn is not None
+        rows = self.conn.execute("SELECT passage_id, vector FROM vectors ORDER BY passage_id").fetchall()
+        dimension = self.manifest().dimension if self.manifest() else 0
+        ids = np.array([row[0] for row in rows], dtype=np.int64)
+        matrix = np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows]) if rows else np.zeros((0, dimension), np.float32)
+        return ids, matrix
 
     def keyword_search(self, query: str, k: int) -> list[tuple[int, float]]:
         """BM25 over passage text (FTS5); scores are negated bm25, higher is better."""
