@@ -4,7 +4,7 @@
 
 Without --corpus, the 50 articles are extracted from the Wikipedia test dump inside the PyPI
 package gensim (pip install --no-deps --target DIR gensim==4.4.0, then pass --gensim-site DIR,
-or have gensim importable), with tests/data/wiki/extract_corpus.py.
+or have gensim importable), with tests/data/extract_wiki.py.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def build_corpus(target: Path, site: str | None, count: int) -> Path:
     extracted = target / "all"
-    command = [sys.executable, str(REPO / "tests" / "data" / "wiki" / "extract_corpus.py"), str(extracted), "--max-paragraphs", "5"]
+    command = [sys.executable, str(REPO / "tests" / "data" / "extract_wiki.py"), str(extracted), "--max-paragraphs", "5"]
     if site:
         command += ["--site", site]
     subprocess.run(command, check=True, capture_output=True)

@@ -157,7 +157,9 @@ def _read_stdin(data: bytes, max_bytes: int) -> RawDocument:
         )
     if not data.strip():
         raise UnreadableDocument("stdin: empty input, nothing to index")
-    return read_bytes(f"stdin:{content_hash(data)[:16]}", data)
+    head = data[:512].lstrip().lower()
+    fmt = "html" if head.startswith((b"<!doctype html", b"<html")) else "txt"
+    return read_bytes(f"stdin:{content_hash(data)[:16]}", data, fmt)
 
 
 class _Batch:

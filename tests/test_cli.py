@@ -35,6 +35,9 @@ def test_help_imports_no_heavy_library():
         "r = CliRunner().invoke(main, ['--help']); assert r.exit_code == 0, r.output;"
         "r = CliRunner().invoke(main, ['index', '--help']); assert r.exit_code == 0, r.output;"
         "r = CliRunner().invoke(main, ['search', '-h']); assert r.exit_code == 0, r.output;"
+        "r = CliRunner().invoke(main, ['ask', '--help']); assert r.exit_code == 0, r.output;"
+        "r = CliRunner().invoke(main, ['summarize', '--help']); assert r.exit_code == 0, r.output;"
+        "r = CliRunner().invoke(main, ['docs', '--help']); assert r.exit_code == 0, r.output;"
         "heavy = {'torch', 'sentence_transformers', 'faiss', 'llama_cpp', 'numpy', 'transformers'};"
         "print(sorted(heavy & set(sys.modules)))"
     )
@@ -97,6 +100,18 @@ def test_stdin(run):
     assert result.exit_code == 0 and "added 1" in result.stderr
     hits = json.loads(run("search", "harbour reopened", "--json").stdout)["hits"]
     assert hits[0]["source"].startswith("stdin:")
+
+
+def test_stdin_html_is_extracted(run):
+    page = (
+        "<!DOCTYPE html><html><head><title>Ferry news</title></head><body><nav>Menu</nav><article>"
+        "<p>The ferry service to the island resumed on Friday after a two-week strike by crew members.</p>"
+        "<p>Operators said 14 sailings a day will run through the summer season.</p></article></body></html>"
+    )
+    assert run("index", "-", input=page).exit_code == 0
+    shown = json.loads(run("docs", "show", "1", "--json").stdout)
+    assert shown["format"] == "html" and shown["title"] == "Ferry news"
+    assert "<p>" not in shown["text"] and "14 sailings" in shown["text"]
 
 
 def test_usage_errors(run):

@@ -10,7 +10,7 @@ by blank lines.  Only the standard library is used; gensim is located with
 importlib (never imported, so numpy/scipy are not needed).
 
 Usage:
-  extract_corpus.py OUTDIR [--site DIR] [--dump FILE] [--max-paragraphs N]
+  extract_wiki.py OUTDIR [--site DIR] [--dump FILE] [--max-paragraphs N]
                            [--min-paragraphs N]
 """
 import argparse
