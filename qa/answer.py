@@ -8,9 +8,9 @@ from dataclasses import asdict, dataclass, field
 
 from qa import evidence as ev
 from qa import prompts
-from qa.citations import AnswerSentence, parse_answer
+from qa.citations import AnswerSentence, parse_answer, quote, with_markers
 from qa.embed import Embedder
-from qa.generate import Generator
+from qa.generate import Generator, generate_text
 from qa.retrieve import Hit, search
 from qa.store.collection import Collection
 from qa.textmatch import numbers
@@ -72,7 +72,7 @@ def evidence_messages(question: str, evidence: list[ev.Evidence], system: str = 
     ]
 
 
-def _citation(item: ev.Evidence) -> Citation:
+def citation_for(item: ev.Evidence) -> Citation:
     return Citation(item.n, item.doc_id, item.title, item.source, item.location, item.passage_id, item.text, item.start, item.end)
 
 
@@ -114,7 +114,7 @@ def extractive(question: str, evidence: list[ev.Evidence]) -> tuple[str, list[ev
     for item in evidence[1:2]:
         if item.score >= 0.9 * evidence[0].score and ev.has_kind(item.text, kind, question):
             chosen.append(item)
-    text = " ".join(f"“{' '.join(item.text.split())}” [{item.n}]" for item in chosen)
+    text = " ".join(with_markers(quote(item.text), [item.n]) for item in chosen)
     return text, chosen
 
 
@@ -146,14 +146,10 @@ def answer_question(
         return AnswerResult(question, ABSTAIN_TEXT, "abstained", [], [], model, timings, verdict.reason, closest_passages(hits))
 
     evidence = ev.select(question, ranked)
-    pieces: list[str] = []
-    for piece in generator.generate(
-        evidence_messages(question, evidence), max_tokens=max_tokens,
-        grammar=prompts.answer_grammar([e.n for e in evidence]),
-    ):
-        pieces.append(piece)
-        if on_text:
-            on_text(piece)
+    draft = generate_text(
+        generator, evidence_messages(question, evidence), max_tokens=max_tokens,
+        grammar=prompts.answer_grammar([e.n for e in evidence]), on_text=on_text,
+    )
     generated = time.perf_counter()
     timings["generate_ms"] = _ms(generated - retrieved)
 
@@ -164,19 +160,19 @@ def answer_question(
         vector = embedder.embed([text])[0]
         return max(float(np.dot(vector, evidence_vectors[n])) for n in cited)
 
-    parsed = parse_answer("".join(pieces), {e.n for e in evidence})
+    parsed = parse_answer(draft, {e.n for e in evidence})
     checked = check_sentences(parsed, evidence, similarity, question)
     kept = [s for s in checked if s.supported]
     timings["verify_ms"] = _ms(time.perf_counter() - generated)
 
     if kept and is_complete(question, kept, evidence):
         used = sorted({n for s in kept for n in s.citations})
-        answer = " ".join(s.text + "".join(f" [{n}]" for n in s.citations) for s in kept)
-        citations = [_citation(e) for e in evidence if e.n in used]
+        answer = " ".join(with_markers(s.text, s.citations) for s in kept)
+        citations = [citation_for(e) for e in evidence if e.n in used]
         mode = "generated"
     else:
         answer, chosen = extractive(question, evidence)
-        citations = [_citation(e) for e in chosen]
+        citations = [citation_for(e) for e in chosen]
         mode = "extractive"
     timings["total_ms"] = _ms(time.perf_counter() - started)
     return AnswerResult(question, answer, mode, checked, citations, model, timings)

@@ -21,7 +21,17 @@ class AnswerSentence:
     dropped: list[int] = field(default_factory=list)  # cited ids that do not exist
 
     def with_markers(self) -> str:
-        return self.text + "".join(f" [{n}]" for n in self.citations)
+        return with_markers(self.text, self.citations)
+
+
+def with_markers(text: str, citations: list[int]) -> str:
+    """A sentence as shown in an answer, e.g. 'Text. [1] [3]'."""
+    return text + "".join(f" [{n}]" for n in citations)
+
+
+def quote(text: str) -> str:
+    """An evidence sentence shown verbatim (whitespace folded) in an extractive answer."""
+    return f"“{' '.join(text.split())}”"
 
 
 def split_answer(raw: str) -> list[str]:

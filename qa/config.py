@@ -58,5 +58,9 @@ class Settings:
         return replace(self, collection=name)
 
     @property
+    def max_document_bytes(self) -> int:
+        return int(self.max_document_mb * 1e6)
+
+    @property
     def collection_dir(self) -> Path:
         return self.home / "collections" / self.collection

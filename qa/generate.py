@@ -90,6 +90,23 @@ class LlamaGenerator:
                     yield text
 
 
+def generate_text(
+    generator: Generator,
+    messages: list[Message],
+    *,
+    max_tokens: int,
+    grammar: str | None,
+    on_text: Callable[[str], None] | None = None,
+) -> str:
+    """Run the generator to the end, passing each piece to `on_text` as it arrives."""
+    pieces: list[str] = []
+    for piece in generator.generate(messages, max_tokens=max_tokens, grammar=grammar):
+        pieces.append(piece)
+        if on_text:
+            on_text(piece)
+    return "".join(pieces)
+
+
 def completion_prompt(messages: list[Message]) -> str:
     """Base models: the same evidence and question, as one completion prompt."""
     user = next((m["content"] for m in messages if m["role"] == "user"), "")

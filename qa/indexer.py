@@ -130,10 +130,10 @@ def index_paths(
     manifest = manifest_for(settings, embedder)
     with Collection.open_writer(settings, manifest, rebuild=rebuild) as collection:
         work: list[Callable[[], RawDocument]] = [
-            (lambda path=path: read_path(path, int(settings.max_document_mb * 1e6))) for path in targets.files
+            (lambda path=path: read_path(path, settings.max_document_bytes)) for path in targets.files
         ]
         if targets.stdin and stdin_bytes is not None:
-            work.append(lambda: _read_stdin(stdin_bytes(), int(settings.max_document_mb * 1e6)))
+            work.append(lambda: _read_stdin(stdin_bytes(), settings.max_document_bytes))
         progress.start(len(work) + (len(collection.documents()) if rebuild else 0))
         batch = _Batch(collection, manifest, settings.commit_every_documents)
         if rebuild:
@@ -250,13 +250,15 @@ def _rechunk_all(collection, settings, embedder, batch: _Batch, report: IndexRep
 
 
 def _remove_missing(collection: Collection, directories: list[Path], batch: _Batch, report: IndexReport) -> None:
-    """Documents indexed from a folder being re-indexed whose files are gone are removed."""
-    for directory in directories:
-        prefix = str(directory) + os.sep
-        for document in collection.documents():
-            if document.source.startswith(prefix) and not Path(document.source).exists():
-                batch.add(lambda tx, doc_id=document.id: tx.remove_document(doc_id))
-                report.removed += 1
+    """Documents indexed from a folder being re-indexed whose files are gone are removed (once,
+    even when the folders given overlap)."""
+    prefixes = tuple(str(directory) + os.sep for directory in directories)
+    if not prefixes:
+        return
+    for document in collection.documents():
+        if document.source.startswith(prefixes) and not Path(document.source).exists():
+            batch.add(lambda tx, doc_id=document.id: tx.remove_document(doc_id))
+            report.removed += 1
 
 
 def remove_documents(settings: Settings, embedder: Embedder, targets: Sequence[str]) -> list[tuple[int, str, int]]:

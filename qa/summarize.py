@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 from qa import evidence as ev
 from qa import prompts
-from qa.answer import AnswerResult, CheckedSentence, Citation, check_sentences
-from qa.citations import parse_answer
+from qa.answer import AnswerResult, CheckedSentence, Citation, check_sentences, citation_for
+from qa.citations import parse_answer, quote, with_markers
 from qa.embed import Embedder
 from qa.errors import QAError
-from qa.generate import Generator
+from qa.generate import Generator, generate_text
 from qa.retrieve import search
 from qa.store.collection import Collection
 from qa.textmatch import content_stems, digit_numbers, names, words
@@ -190,16 +190,14 @@ def map_reduce(
 
     def step(labelled: list[tuple[int, str]]) -> list[CheckedSentence]:
         valid = {n for n, _ in labelled}
-        pieces = []
-        grammar = prompts.answer_grammar(sorted(valid), max_sentences=count)
-        for piece in generator.generate(_messages(labelled, count, scope), max_tokens=max_tokens, grammar=grammar):
-            pieces.append(piece)
-            if on_text:
-                on_text(piece)
+        draft = generate_text(
+            generator, _messages(labelled, count, scope), max_tokens=max_tokens,
+            grammar=prompts.answer_grammar(sorted(valid), max_sentences=count), on_text=on_text,
+        )
         if on_text:
             on_text("\n")
         # verified against `pool`, the original sentences, whatever the step was shown
-        return check_sentences(parse_answer("".join(pieces), valid), pool, similarity)
+        return check_sentences(parse_answer(draft, valid), pool, similarity)
 
     layer = groups([(item.n, item.text) for item in pool])
     for _ in range(MAX_LAYERS):
@@ -295,14 +293,9 @@ def _title_vectors(pool: list[ev.Evidence], embedder: Embedder) -> "np.ndarray":
 def _assemble(final, by_number: dict[int, ev.Evidence]) -> tuple[str, list[Citation]]:
     """Sentences in document order with their markers, and one citation per number used."""
     final.sort(key=lambda entry: (by_number[entry[1][0]].doc_id, by_number[entry[1][0]].ordinal))
-    answer = " ".join(text + "".join(f" [{n}]" for n in cited) for text, cited, _ in final)
+    answer = " ".join(with_markers(text, cited) for text, cited, _ in final)
     used = sorted({n for _, cited, _ in final for n in cited})
-    citations = [
-        Citation(n, by_number[n].doc_id, by_number[n].title, by_number[n].source, by_number[n].location,
-                 by_number[n].passage_id, by_number[n].text, by_number[n].start, by_number[n].end)
-        for n in used
-    ]
-    return answer, citations
+    return answer, [citation_for(by_number[n]) for n in used]
 
 
 def _question(request: Request, title: str) -> str:
@@ -370,5 +363,5 @@ def _complete(kept, shortlist, salience, similarity_matrix, index_of, count, wor
         if word_budget is not None and size() >= word_budget:
             break
         item = shortlist[k]
-        final.append((f"“{' '.join(item.text.split())}”", [item.n], False))
+        final.append((quote(item.text), [item.n], False))
     return final

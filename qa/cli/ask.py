@@ -110,36 +110,27 @@ def ask_command(question, questions_file, k, model, max_tokens, stream, collecti
 
 def open_for_answers(collection: str, model: str | None):
     """The collection (seeded on first run), the embedder and the generator for ask / summarize."""
+    from qa.config import DEFAULT_COLLECTION
     from qa.embed import load_embedder
     from qa.generate import load_generator
-    from qa.indexer import manifest_for
+    from qa.indexer import index_paths, manifest_for
+    from qa.seeds import seeds_dir
     from qa.store.collection import Collection
 
     settings = settings_for(collection)
     embedder = load_embedder(settings.embed_model)
     generator = load_generator(model, settings.model)
-    ensure_seeded(settings, embedder)
-    store = Collection.open_reader(settings, manifest_for(settings, embedder))
-    if store.conn is None or not store.documents():
-        raise click.ClickException(f"collection '{settings.collection}' is empty; index articles first: qa index PATH")
-    return store, embedder, generator
-
-
-def ensure_seeded(settings, embedder) -> None:
-    """First run: an empty default collection is filled with the bundled seeds/ demo corpus."""
-    from qa.config import DEFAULT_COLLECTION
-    from qa.indexer import index_paths
-    from qa.seeds import seeds_dir
-    from qa.store.collection import Collection
-
-    if settings.collection != DEFAULT_COLLECTION:
-        return
-    store = Collection.open_reader(settings)
-    empty = store.conn is None or not store.documents()
-    store.close()
-    if empty:
+    manifest = manifest_for(settings, embedder)
+    store = Collection.open_reader(settings, manifest)
+    if store.is_empty() and settings.collection == DEFAULT_COLLECTION:
+        # first run: an empty default collection is filled with the bundled demo corpus
+        store.close()
         note(f"the default collection is empty; indexing the bundled demo articles in {seeds_dir()} first")
         index_paths(settings, embedder, [str(seeds_dir())])
+        store = Collection.open_reader(settings, manifest)
+    if store.is_empty():
+        raise click.ClickException(f"collection '{settings.collection}' is empty; index articles first: qa index PATH")
+    return store, embedder, generator
 
 
 @click.command("models")

@@ -81,7 +81,7 @@ def index_command(paths: tuple[str, ...], rebuild: bool, collection: str, as_jso
         embedder,
         list(paths),
         rebuild=rebuild,
-        stdin_bytes=lambda: sys.stdin.buffer.read(int(settings.max_document_mb * 1e6) + 1),
+        stdin_bytes=lambda: sys.stdin.buffer.read(settings.max_document_bytes + 1),
         progress=BarProgress(),
     )
     for message in report.notes:

@@ -277,7 +277,6 @@ class Collection:
         return self._vectors_from_sqlite(dimension)
 
     def _vectors_from_sqlite(self, dimension: int) -> FaissVectorIndex:
-
         assert self.conn is not None
         index = FaissVectorIndex(dimension)
         ids, matrix = self.all_vectors()
@@ -429,6 +428,10 @@ class Collection:
 
     _DOC_COLUMNS = "d.id, d.source, d.format, d.title, d.date, d.content_hash, d.added_at, d.updated_at"
 
+    def is_empty(self) -> bool:
+        """No documents; one indexed lookup, unlike documents() which counts every passage."""
+        return self.conn is None or self.conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is None
+
     def documents(self) -> list[DocumentRow]:
         if self.conn is None:
             return []
@@ -489,10 +492,11 @@ class Collection:
 
         assert self.conn is not None
         rows = self.conn.execute("SELECT passage_id, vector FROM vectors ORDER BY passage_id").fetchall()
-        dimension = self.manifest().dimension if self.manifest() else 0
         ids = np.array([row[0] for row in rows], dtype=np.int64)
-        matrix = np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows]) if rows else np.zeros((0, dimension), np.float32)
-        return ids, matrix
+        if not rows:
+            manifest = self.manifest()
+            return ids, np.zeros((0, manifest.dimension if manifest else 0), np.float32)
+        return ids, np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
 
     def keyword_search(self, query: str, k: int) -> list[tuple[int, float]]:
         """BM25 over passage text (FTS5); scores are negated bm25, higher is better."""
