@@ -193,3 +193,14 @@ def test_second_writer_waits_for_the_lock(settings, embedder, corpus):
     worker.join(10)
     assert done.is_set()
     assert set(snapshot(settings, embedder)[0]) == {"seed.txt", "buses.txt"}
+
+
+def test_overlapping_folders_remove_a_missing_file_once(settings, embedder, corpus):
+    inner = corpus / "inner"
+    inner.mkdir()
+    (inner / "note.txt").write_text("Inner note\nThe library opens at nine on Saturdays.\n")
+    index_paths(settings, embedder, [str(corpus), str(inner)])
+    (inner / "note.txt").unlink()
+    report = index_paths(settings, embedder, [str(corpus), str(inner)])
+    assert report.removed == 1
+    assert set(snapshot(settings, embedder)[0]) == {"seed.txt", "buses.txt"}
