@@ -1,4 +1,4 @@
-"""Answer a question from the index: retrieve -> evidence -> generate -> verify -> fall back."""
+"""Answer a question from the index: retrieve -> evidence -> generate -> verify -> complete or fall back."""
 
 from __future__ import annotations
 
@@ -8,114 +8,118 @@ from dataclasses import asdict, dataclass, field
 
 from qa import evidence as ev
 from qa import prompts
-from qa.citations import AnswerSentence, parse_answer, quote, with_markers
+from qa.citations import parse_answer, quote, with_markers
 from qa.embed import Embedder
 from qa.generate import Generator, generate_text
+from qa.grounding import CheckedSentence, Citation, Similarity, check_sentences, citation_for, supports
+from qa.policy import DEFAULT_POLICY, AnswerPolicy, default_policy
+from qa.question import Question, analyze
 from qa.retrieve import Hit, search
 from qa.store.collection import Collection
 from qa.textmatch import numbers
-from qa.verify import verify_sentence
 
-ABSTAIN_TEXT = "The indexed articles do not say."
-
-
-@dataclass
-class Citation:
-    n: int
-    doc_id: int
-    title: str
-    source: str
-    location: str
-    passage_id: int
-    quote: str
-    start: int
-    end: int
-
-
-@dataclass
-class CheckedSentence:
-    text: str
-    citations: list[int]
-    supported: bool
-    reasons: list[str] = field(default_factory=list)
+ABSTAIN_TEXT = prompts.ABSTAIN_TEXT
 
 
 @dataclass
 class AnswerResult:
     question: str
     answer: str
-    mode: str  # generated | extractive | abstained
+    mode: str  # generated | mixed | extractive | abstained
     sentences: list[CheckedSentence]
     citations: list[Citation]
     model: str
     timings: dict[str, float]
     reason: str = ""
     closest: list[dict] = field(default_factory=list)
+    note: str = ""
+    policy: str = DEFAULT_POLICY.label()
 
     def as_dict(self) -> dict:
         payload = asdict(self)
         for sentence in payload["sentences"]:
             if not sentence["reasons"]:  # reasons are shown only for unsupported sentences
                 del sentence["reasons"]
+            if not sentence["repaired_from"]:
+                del sentence["repaired_from"]
         return payload
+
+
+@dataclass
+class Part:
+    """One sentence of the final answer: a verified generated sentence or a verbatim quote."""
+
+    text: str
+    citations: list[int]
+    generated: bool
+
+    def shown(self) -> str:
+        return with_markers(self.text, self.citations)
 
 
 def _ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
 
 
-def evidence_messages(question: str, evidence: list[ev.Evidence], system: str = prompts.SYSTEM) -> list[dict[str, str]]:
+def evidence_messages(question: str, evidence: list[ev.Evidence], many: bool = False) -> list[dict[str, str]]:
     quoted = "\n".join(f"[{e.n}] {' '.join(e.text.split())}" for e in evidence)
+    instruction = prompts.LIST_INSTRUCTION if many else prompts.ANSWER_INSTRUCTION
     return [
-        {"role": "system", "content": system},
-        {"role": "user", "content": prompts.USER.format(evidence=quoted, question=question)},
+        {"role": "system", "content": prompts.LIST_SYSTEM if many else prompts.SYSTEM},
+        {"role": "user", "content": prompts.USER.format(evidence=quoted, question=question, instruction=instruction)},
     ]
 
 
-def citation_for(item: ev.Evidence) -> Citation:
-    return Citation(item.n, item.doc_id, item.title, item.source, item.location, item.passage_id, item.text, item.start, item.end)
-
-
-def check_sentences(
-    parsed: list[AnswerSentence],
-    evidence: list[ev.Evidence],
-    similarity: Callable[[str, list[int]], float],
-    question: str = "",
-) -> list[CheckedSentence]:
-    by_number = {e.n: e for e in evidence}
-    checked = []
-    for sentence in parsed:
-        cited = [by_number[n].text for n in sentence.citations]
-        verdict = verify_sentence(
-            sentence.text, sentence.citations, cited,
-            similarity(sentence.text, sentence.citations) if cited else 0.0, question,
-        )
-        reasons = verdict.reasons + [f"unknown citation [{n}] dropped" for n in sentence.dropped]
-        checked.append(CheckedSentence(sentence.text, sentence.citations, verdict.supported, reasons))
-    return checked
-
-
-def is_complete(question: str, kept: list[CheckedSentence], evidence: list[ev.Evidence]) -> bool:
+def is_complete(question: Question, kept: list[CheckedSentence], evidence: list[ev.Evidence]) -> bool:
     """A kept answer must carry what was asked: the kind of fact, and the cited sentences' numbers."""
     text = " ".join(s.text for s in kept)
-    kind = ev.expected_answer_kind(question)
-    if not ev.has_kind(text, kind, question):
+    if not ev.has_kind(text, question):
         return False
     by_number = {e.n: e for e in evidence}
     cited_numbers = set().union(*(numbers(by_number[n].text) for s in kept for n in s.citations))
-    wanted = cited_numbers - numbers(question)
+    wanted = cited_numbers - question.numbers
     return not wanted or len(numbers(text) & wanted) * 2 >= len(wanted)
 
 
-def extractive(question: str, evidence: list[ev.Evidence]) -> tuple[str, list[ev.Evidence]]:
-    """Quote the best evidence verbatim; a second sentence only if it also answers on its own."""
+def extractive(question: Question, selection: ev.Selection, policy: AnswerPolicy) -> list[Part]:
+    """Quote the evidence verbatim: every fact of a list or a disagreement; otherwise the best
+    sentence, and the runner-up only if it also answers on its own."""
+    evidence = selection.evidence
+    by_number = {e.n: e for e in evidence}
+    if len(selection.facts) > 1:
+        return [Part(quote(by_number[n].text), [n], False) for n in selection.facts]
     chosen = [evidence[0]]
-    kind = ev.expected_answer_kind(question)
     for item in evidence[1:2]:
-        if item.score >= 0.9 * evidence[0].score and ev.has_kind(item.text, kind, question):
+        if item.score >= policy.evidence.second_quote_ratio * evidence[0].score and ev.has_kind(item.text, question):
             chosen.append(item)
-    text = " ".join(with_markers(quote(item.text), [item.n]) for item in chosen)
-    return text, chosen
+    return [Part(quote(item.text), [item.n], False) for item in chosen]
+
+
+def compose(
+    question: Question, kept: list[CheckedSentence], selection: ev.Selection, policy: AnswerPolicy
+) -> list[Part]:
+    """The verified sentences, completed with a quote for each fact they leave out; or, when they
+    miss what was asked, the quotes alone."""
+    if not kept or not is_complete(question, kept, selection.evidence):
+        return extractive(question, selection, policy)
+    parts = [Part(s.text, s.citations, True) for s in kept]
+    covered = {n for s in kept for n in s.citations}
+    by_number = {e.n: e for e in selection.evidence}
+    for n in selection.facts:
+        if n not in covered:
+            parts.append(Part(quote(by_number[n].text), [n], False))
+    return parts
+
+
+def cite_duplicates(parts: list[Part], selection: ev.Selection, similarity: Similarity, question: Question, policy: AnswerPolicy) -> None:
+    """Where another article says the same thing, cite it too, if it backs the sentence."""
+    by_number = {e.n: e for e in selection.evidence}
+    for part in parts:
+        text = part.text.strip("“”") if not part.generated else part.text
+        for n in list(part.citations):
+            for twin in by_number[n].also if n in by_number else []:
+                if twin.n not in part.citations and supports(text, twin, similarity, question, policy.verify):
+                    part.citations.append(twin.n)
 
 
 def answer_question(
@@ -124,58 +128,79 @@ def answer_question(
     embedder: Embedder,
     generator: Generator,
     *,
-    k: int = 5,
+    k: int | None = None,
     max_tokens: int = 96,
     on_text: Callable[[str], None] | None = None,
+    policy: AnswerPolicy | None = None,
 ) -> AnswerResult:
     import numpy as np
 
+    policy = policy or default_policy()
     started = time.perf_counter()
-    hits = search(collection, embedder, question, k)
-    candidates = ev.gather(collection, [h.passage for h in hits])
-    vectors = embedder.embed([question] + [ev.in_context(c) for c in candidates]) if candidates else None
+    asked = analyze(question)
+    depth = k or (policy.evidence.passages_list if asked.is_list else policy.evidence.passages_default)
+    hits = search(collection, embedder, asked.text, depth)
+    candidates = ev.gather(collection, [h.passage for h in hits], policy.evidence)
+    vectors = embedder.embed([asked.text] + [ev.in_context(c) for c in candidates]) if candidates else None
     similarities = [float(v @ vectors[0]) for v in vectors[1:]] if vectors is not None else []
-    ranked = ev.score(question, candidates, similarities)
+    ranked = ev.score(asked, candidates, similarities, policy.evidence)
     retrieved = time.perf_counter()
     timings = {"retrieve_ms": _ms(retrieved - started), "generate_ms": 0.0, "verify_ms": 0.0}
     model = getattr(generator, "name", "unknown")
+    label = policy.label()
 
-    verdict = ev.assess(question, ranked)
+    verdict = ev.assess(asked, ranked, policy, collection.term_share)
     if not verdict.answerable:
         timings["total_ms"] = _ms(time.perf_counter() - started)
-        return AnswerResult(question, ABSTAIN_TEXT, "abstained", [], [], model, timings, verdict.reason, closest_passages(hits))
+        return AnswerResult(question, ABSTAIN_TEXT, "abstained", [], [], model, timings, verdict.reason,
+                            closest_passages(hits), policy=label)
 
-    evidence = ev.select(question, ranked)
+    selection = ev.select(asked, ranked, policy)
+    evidence = selection.evidence
+    many = len(selection.facts) > 1
     draft = generate_text(
-        generator, evidence_messages(question, evidence), max_tokens=max_tokens,
-        grammar=prompts.answer_grammar([e.n for e in evidence]), on_text=on_text,
+        generator, evidence_messages(asked.text, evidence, many), max_tokens=max_tokens,
+        grammar=prompts.answer_grammar([e.n for e in evidence], max_sentences=max(2, len(selection.facts))),
+        on_text=on_text,
     )
     generated = time.perf_counter()
     timings["generate_ms"] = _ms(generated - retrieved)
 
     # support is judged against the sentence itself, not the sentence framed by its title
-    evidence_vectors = dict(zip((e.n for e in evidence), embedder.embed([e.text for e in evidence])))
+    items = selection.all_items
+    evidence_vectors = dict(zip((e.n for e in items), embedder.embed([e.text for e in items])))
 
     def similarity(text: str, cited: list[int]) -> float:
         vector = embedder.embed([text])[0]
         return max(float(np.dot(vector, evidence_vectors[n])) for n in cited)
 
     parsed = parse_answer(draft, {e.n for e in evidence})
-    checked = check_sentences(parsed, evidence, similarity, question)
-    kept = [s for s in checked if s.supported]
+    checked = check_sentences(parsed, evidence, similarity, asked, policy.verify)
+    kept = _one_per_fact([s for s in checked if s.supported])
+    parts = compose(asked, kept, selection, policy)
+    cite_duplicates(parts, selection, similarity, asked, policy)
     timings["verify_ms"] = _ms(time.perf_counter() - generated)
 
-    if kept and is_complete(question, kept, evidence):
-        used = sorted({n for s in kept for n in s.citations})
-        answer = " ".join(with_markers(s.text, s.citations) for s in kept)
-        citations = [citation_for(e) for e in evidence if e.n in used]
-        mode = "generated"
-    else:
-        answer, chosen = extractive(question, evidence)
-        citations = [citation_for(e) for e in chosen]
-        mode = "extractive"
+    used = {n for part in parts for n in part.citations}
+    citations = [citation_for(e) for e in sorted(items, key=lambda e: e.n) if e.n in used]
+    kinds = {part.generated for part in parts}
+    mode = "mixed" if len(kinds) > 1 else "generated" if True in kinds else "extractive"
     timings["total_ms"] = _ms(time.perf_counter() - started)
-    return AnswerResult(question, answer, mode, checked, citations, model, timings)
+    note = prompts.DISAGREEMENT_NOTE if selection.disagreement and len(used) > 1 else ""
+    return AnswerResult(question, " ".join(p.shown() for p in parts), mode, checked, citations, model, timings,
+                        note=note, policy=label)
+
+
+def _one_per_fact(kept: list[CheckedSentence]) -> list[CheckedSentence]:
+    """Drop a sentence said twice, and a repaired sentence whose new citation another kept
+    sentence already uses (the model copied one quote twice under two numbers)."""
+    out: list[CheckedSentence] = []
+    for sentence in kept:
+        same_text = any(" ".join(o.text.split()) == " ".join(sentence.text.split()) for o in out)
+        if same_text or (sentence.repaired_from and any(o.citations == sentence.citations for o in out)):
+            continue
+        out.append(sentence)
+    return out
 
 
 def closest_passages(hits: list[Hit], limit: int = 3) -> list[dict]:

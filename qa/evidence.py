@@ -2,42 +2,40 @@
 
 Similarity alone cannot decide answerability (a question about French tanks scores higher against
 the seed article than the true prisoner-exchange question does against its answer), so the
-question's specific names and numbers, and the kind of answer it asks for, must be present too.
+question's names and numbers, the dates it names and the kind of answer it asks for count too.
+A sentence is read in its article: the title, the stored date and the sentence before it are part
+of what it says ("He agreed" under the headline "Putin agrees to ...").
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from qa.textmatch import (
-    MONTHS,
-    STOPWORDS,
-    content_stems,
-    coverage,
-    digit_numbers,
-    name_in,
-    names,
-    numbers,
-    stem,
-    words,
-)
+from qa.dates import Period, find_periods, parse_stored_date
+from qa.policy import AnswerabilityPolicy, AnswerPolicy, EvidencePolicy
+from qa.question import Question
+from qa.textmatch import MONTHS, content_stems, coverage, names, numbers, stem, words
 
 if TYPE_CHECKING:
     from qa.store.collection import Collection, PassageRow
 
-MAX_EVIDENCE = 3
-MIN_WORDS = 4
-MIN_SIMILARITY = 0.3
-MIN_COVERAGE = 0.5
-CLOSE_SIMILARITY = 0.55
+# Text that addresses a model rather than a reader. Covers: orders to drop the rules ("ignore /
+# disregard / forget / override ... instructions"), role switches ("you are now", "system
+# prompt", "as an AI", "jailbreak"), orders about the output ("reply / say / print ... only /
+# exactly / with the word") and chat-template markup (<|im_start|>, [INST], <start_of_turn>).
+# Known misses: instructions phrased as ordinary requests ("please answer in French").
 _INJECTION = re.compile(
     r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|directions)\b"
     r"|\b(system prompt|you are now|as an ai|jailbreak)\b"
-    r"|\b(reply|respond|answer|say|print|output)\b.{0,30}\b(only|exactly|with the word)\b",
+    r"|\b(reply|respond|answer|say|print|output)\b.{0,30}\b(only|exactly|with the word)\b"
+    r"|<\|[a-z_]+\|>|\[/?INST\]|<(start|end)_of_turn>",
     re.IGNORECASE,
 )
+_WEEKDAYS = frozenset("today yesterday tomorrow monday tuesday wednesday thursday friday saturday sunday".split())
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’]*|\d+(?:[.,]\d+)*")
 
 
 @dataclass
@@ -52,97 +50,155 @@ class Evidence:
     end: int
     text: str
     passage_rank: int
+    date: str | None = None
+    previous: str = ""  # the sentence before this one in its article
     similarity: float = 0.0
     score: float = 0.0
     n: int = 0
+    also: list["Evidence"] = field(default_factory=list)  # the same fact in other articles
+
+    @property
+    def context(self) -> str:
+        """What a reader of this sentence sees around it: title, date, the sentence before."""
+        return " ".join(part for part in (self.title + ".", self.date or "", self.previous) if part)
 
 
-def expected_answer_kind(question: str) -> str | None:
-    q = question.lower().strip()
-    if re.match(r"^(how many|how much|how long|how old|how far|what (percentage|number|amount))\b", q):
-        return "number"
-    if re.match(r"^(when|what year|which year|in what year|on what date|what date|in which year)\b", q):
-        return "date"
-    if re.match(r"^(who|whom|whose)\b", q):
-        return "person"
-    return None
-
-
-def has_kind(text: str, kind: str | None, question: str) -> bool:
-    if kind is None:
-        return True
-    if kind == "number":
-        return bool(numbers(text) - numbers(question))
-    if kind == "date":
-        lowered = set(words(text))
-        weekdays = {"today", "yesterday", "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-        return bool(lowered & (MONTHS | weekdays)) or bool(re.search(r"\b(1[0-9]{3}|20[0-9]{2})\b", text))
-    if kind == "person":
-        return bool(names(text) - names(question))
-    return True
-
-
-def required_terms(question: str) -> list[str]:
-    """Names and numbers a question is specifically about; an answer must mention them all."""
-    terms = sorted(names(question)) + sorted(digit_numbers(question))
-    return terms
-
-
-_FOCUS = [
-    re.compile(r"^(?:what|which)\s+(?:is|was|are|were)\s+(?:the\s+)?(?:official\s+|first\s+|main\s+|full\s+)?([a-z]+)\s+(?:of|for|in)\b"),
-    re.compile(r"^who\s+(?:is|was|were)\s+.+?'s\s+(?:first\s+|second\s+)?([a-z]+)\b"),
-]
-
-
-def focus_noun(question: str) -> str | None:
-    """The thing a "what is the X of ..." / "who was Y's X" question asks for (name, currency, wife)."""
-    q = question.lower().strip()
-    for pattern in _FOCUS:
-        match = pattern.match(q)
-        if match and match.group(1) not in STOPWORDS:
-            return match.group(1)
-    return None
+def in_context(item: Evidence) -> str:
+    """A sentence read with its article's title: "He landed..." belongs to "Apollo 11"."""
+    return f"{item.title}. {item.text}"
 
 
 def looks_like_instruction(text: str) -> bool:
     return _INJECTION.search(text) is not None
 
 
-def gather(collection: "Collection", passages: list["PassageRow"]) -> list[Evidence]:
+# ----- gathering ---------------------------------------------------------------------------------
+
+
+def gather(collection: "Collection", passages: list["PassageRow"], policy: EvidencePolicy) -> list[Evidence]:
     """The stored sentences of these passages, each once, tagged with the first passage holding it."""
     seen: set[tuple[int, int]] = set()
     evidence: list[Evidence] = []
     for rank, passage in enumerate(passages):
-        for sentence in collection.sentences(passage.doc_id, passage.first_sentence, passage.last_sentence):
+        rows = collection.sentences(passage.doc_id, max(passage.first_sentence - 1, 0), passage.last_sentence)
+        previous = ""
+        for sentence in rows:
+            before, previous = previous, sentence.text
+            if sentence.ordinal < passage.first_sentence:
+                continue  # read only as the context of the passage's first sentence
             key = (sentence.doc_id, sentence.ordinal)
-            if key in seen or looks_like_instruction(sentence.text) or len(words(sentence.text)) < MIN_WORDS:
+            if key in seen or looks_like_instruction(sentence.text) or len(words(sentence.text)) < policy.min_sentence_words:
                 continue  # headlines of one or two words and instructions are not evidence
             seen.add(key)
             location = f"p. {sentence.page}" if sentence.page is not None else f"para. {sentence.paragraph}"
             evidence.append(
-                Evidence(passage.id, passage.doc_id, sentence.ordinal, passage.title, passage.source,
-                         location, sentence.start, sentence.end, sentence.text, rank)
+                Evidence(passage.id, passage.doc_id, sentence.ordinal, passage.title, passage.source, location,
+                         sentence.start, sentence.end, sentence.text, rank, passage.date,
+                         before if not looks_like_instruction(before) else "")
             )
     return evidence
 
 
-def score(question: str, candidates: list[Evidence], similarities: list[float]) -> list[Evidence]:
-    """Rank by similarity, word overlap, named terms and answer kind; best first."""
-    question_stems = content_stems(question)
-    terms = required_terms(question)
-    kind = expected_answer_kind(question)
+# ----- reading one sentence for one question ------------------------------------------------------
+
+
+def has_kind(text: str, question: Question) -> bool:
+    """Does `text` hold the kind of fact asked for: a new number, a date, a new name?"""
+    if question.kind == "number":
+        return bool(numbers(text) - question.numbers)
+    if question.kind == "date":
+        return bool(find_periods(text, 2000)) or bool(set(words(text)) & (MONTHS | _WEEKDAYS))
+    if question.kind == "person":
+        return bool(names(text) - question.name_set)
+    return True
+
+
+def _answer_positions(tokens: list[str], question: Question) -> list[int]:
+    lowered = [t.lower() for t in tokens]
+    if question.kind == "number":
+        return [i for i, t in enumerate(lowered) if numbers(t) - question.numbers]
+    if question.kind == "person":
+        found = names(" ".join(tokens)) - question.name_set
+        return [i for i, t in enumerate(tokens) if t.strip("'’") in found]
+    if question.kind == "date":
+        return [i for i, t in enumerate(lowered) if t in MONTHS or t in _WEEKDAYS or re.fullmatch(r"(18|19|20)\d\d", t)]
+    return []
+
+
+def slot_filled(text: str, question: Question) -> float:
+    """1.0 when the asked-for fact stands within three words of the asked-about words, 0.5 within
+    seven, else 0: "Pence cast the tie-breaking vote" fills "who cast the tie-breaking vote", a
+    sentence that names another senator elsewhere does not."""
+    if question.kind is None:
+        return 0.0
+    tokens = _TOKEN.findall(text)
+    answers = _answer_positions(tokens, question)
+    asked = [i for i, t in enumerate(tokens) if stem(t) in question.stems]
+    if not answers or not asked:
+        return 0.0
+    distance = min(abs(i - j) for i in answers for j in asked)
+    return 1.0 if distance <= 3 else 0.5 if distance <= 7 else 0.0
+
+
+def date_fit(question: Question, item: Evidence, grace_days: int) -> str:
+    """"match", "open" or "contradicts": do the sentence's own dates (a dateline's "March 17"
+    completed with the article's year) or the article's date fall in the periods the question
+    names? An article with no date and a sentence with none leave the question's date open."""
+    if not question.periods:
+        return "open"
+    published = parse_stored_date(item.date)
+    stated: list[Period] = find_periods(f"{item.title}. {item.previous} {item.text}", published.year if published else None)
+    verdicts = []
+    for period in question.periods:
+        if any(period.overlaps(found) for found in stated):
+            verdicts.append("match")
+        elif published is not None:
+            verdicts.append("match" if period.contains_report_of(published, grace_days) else "contradicts")
+        else:
+            verdicts.append("open")
+    if "contradicts" in verdicts:
+        return "contradicts"
+    return "match" if all(v == "match" for v in verdicts) else "open"
+
+
+def found_terms(question: Question, text: str) -> tuple[list[str], list[str]]:
+    """(found, missing) among the question's names and numbers, in `text`."""
+    found, missing = [], []
+    for entity in question.entities:
+        (found if entity.found_in(text) else missing).append(entity.text)
+    text_numbers = numbers(text)
+    for number in sorted(question.numbers):
+        (found if number in text_numbers else missing).append(number)
+    return found, missing
+
+
+# ----- ranking -----------------------------------------------------------------------------------
+
+
+def score(question: Question, candidates: list[Evidence], similarities: list[float], policy: EvidencePolicy) -> list[Evidence]:
+    """Rank by similarity, word overlap, named terms, answer kind, slot and date; best first."""
+    terms = len(question.entities) + len(question.numbers)
     for candidate, similarity in zip(candidates, similarities):
         # the sentence's own words count as much as the words it borrows from its title
-        overlap = 0.5 * coverage(question_stems, content_stems(candidate.text)) + 0.5 * coverage(
-            question_stems, content_stems(in_context(candidate))
+        overlap = 0.5 * coverage(question.stems, content_stems(candidate.text)) + 0.5 * coverage(
+            question.stems, content_stems(in_context(candidate))
         )
-        named = sum(name_in(in_context(candidate), term) for term in terms) / len(terms) if terms else 0.0
+        named = len(found_terms(question, f"{candidate.context} {candidate.text}")[0]) / terms if terms else 0.0
+        fit = date_fit(question, candidate, policy.date_grace_days)
         candidate.similarity = similarity
         candidate.score = (
-            similarity + 0.5 * overlap + 0.3 * named + (0.15 if has_kind(candidate.text, kind, question) else 0.0)
-            - 0.02 * candidate.passage_rank
+            similarity
+            + policy.weight_overlap * overlap
+            + policy.weight_named * named
+            + (policy.weight_kind if has_kind(candidate.text, question) else 0.0)
+            + policy.weight_slot * slot_filled(candidate.text, question)
+            + policy.weight_date * {"match": 1.0, "open": 0.0, "contradicts": -1.0}[fit]
+            - policy.rank_penalty * candidate.passage_rank
         )
     return sorted(candidates, key=lambda c: -c.score)
+
+
+# ----- answerability -----------------------------------------------------------------------------
 
 
 @dataclass
@@ -151,39 +207,147 @@ class Answerability:
     reason: str
 
 
-def assess(question: str, ranked: list[Evidence]) -> Answerability:
-    """Is the question answered by the top evidence? Pure: works on texts and stored scores."""
+def missing_share(
+    question: Question, text: str, policy: AnswerabilityPolicy, term_share: Callable[[str], float] | None
+) -> tuple[float, list[str]]:
+    """The weighted share of the question's names and numbers absent from `text`. A name found in
+    many articles of the collection weighs less: missing "Trump" says little in a politics archive,
+    missing "Tillerson" says the articles are about someone else."""
+    found, missing = found_terms(question, text)
+    if not found and not missing:
+        return 0.0, []
+
+    def weight(term: str) -> float:
+        if term_share is None or term.isdigit():
+            return 1.0
+        return policy.common_term_weight if term_share(term) > policy.common_term_share else 1.0
+
+    total = sum(weight(t) for t in found + missing)
+    return sum(weight(t) for t in missing) / total, missing
+
+
+def assess(
+    question: Question,
+    ranked: list[Evidence],
+    policy: AnswerPolicy,
+    term_share: Callable[[str], float] | None = None,
+) -> Answerability:
+    """Is the question answered by the top evidence? Pure but for `term_share` (a lookup)."""
+    rules = policy.answerability
     if not ranked:
         return Answerability(False, "no passages retrieved")
-    top = ranked[:MAX_EVIDENCE]
-    joined = "\n".join(in_context(e) for e in top)
-    missing = [term for term in required_terms(question) if not name_in(joined, term)]
-    if missing:
+    top = ranked[: policy.evidence.max_evidence]
+    joined = "\n".join(f"{e.context} {e.text}" for e in top)
+    share, missing = missing_share(question, joined, rules, term_share)
+    if share > rules.max_missing_terms:
         return Answerability(False, f"the articles do not mention {', '.join(missing)}")
     best = top[0]
-    kind = expected_answer_kind(question)
-    if not has_kind(best.text, kind, question):
-        return Answerability(False, f"no {kind} found in the closest sentence")
-    focus = focus_noun(question)
-    if focus and stem(focus) not in content_stems(in_context(best)):
-        return Answerability(False, f"the closest sentence does not mention the {focus} asked for")
-    overlap = coverage(content_stems(question), content_stems(in_context(best)))
-    if best.similarity < MIN_SIMILARITY or (overlap < MIN_COVERAGE and best.similarity < CLOSE_SIMILARITY):
-        return Answerability(False, f"closest sentence too far from the question (similarity {best.similarity:.2f}, overlap {overlap:.0%})")
+    if date_fit(question, best, policy.evidence.date_grace_days) == "contradicts":
+        asked = ", ".join(p.text for p in question.periods)
+        return Answerability(False, f"the closest articles are dated {best.date or 'otherwise'}, not {asked}")
+    if not has_kind(best.text, question):
+        return Answerability(False, f"no {question.kind} found in the closest sentence")
+    if question.focus and stem(question.focus) not in content_stems(in_context(best)):
+        return Answerability(False, f"the closest sentence does not mention the {question.focus} asked for")
+    overlap = coverage(set(question.stems), content_stems(in_context(best)))
+    if best.similarity < rules.min_similarity or (overlap < rules.min_overlap and best.similarity < rules.close_similarity):
+        return Answerability(
+            False, f"closest sentence too far from the question (similarity {best.similarity:.2f}, overlap {overlap:.0%})"
+        )
     return Answerability(True, "ok")
 
 
-def select(question: str, ranked: list[Evidence]) -> list[Evidence]:
-    """The evidence handed to the model: the best sentence and close runners-up, numbered 1..n."""
+# ----- selection ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Selection:
+    """The evidence shown to the model, numbered 1..n; `facts` are the numbers of items that each
+    answer on their own (a list answer gives one sentence per fact); `disagreement` is set when
+    two articles give different values for the asked number or date."""
+
+    evidence: list[Evidence]
+    facts: list[int]
+    disagreement: bool = False
+
+    @property
+    def all_items(self) -> list[Evidence]:
+        """The evidence and the near-duplicates merged into it (numbered after the evidence)."""
+        return self.evidence + [d for e in self.evidence for d in e.also]
+
+
+def is_duplicate(a: Evidence, b: Evidence, policy: EvidencePolicy) -> bool:
+    """The same fact told twice: equal text, or nearly the same content words (syndicated copies)."""
+    if " ".join(a.text.split()).lower() == " ".join(b.text.split()).lower():
+        return True
+    left, right = content_stems(a.text), content_stems(b.text)
+    union = left | right
+    return bool(union) and len(left & right) / len(union) >= policy.duplicate_overlap and numbers(a.text) == numbers(b.text)
+
+
+def answers_alone(question: Question, item: Evidence, policy: AnswerPolicy) -> bool:
+    """Could this one sentence be an answer by itself: about the question, with the kind of fact
+    asked for, in the period asked about, with (most of) its names?"""
+    rules = policy.answerability
+    overlap = coverage(set(question.stems), content_stems(in_context(item)))
+    if overlap < rules.min_overlap and item.similarity < rules.close_similarity:
+        return False
+    if not has_kind(item.text, question):
+        return False
+    if date_fit(question, item, policy.evidence.date_grace_days) == "contradicts":
+        return False
+    share, _ = missing_share(question, f"{item.context} {item.text}", policy.answerability, None)
+    return share <= policy.answerability.max_missing_terms
+
+
+def _values(item: Evidence, question: Question) -> frozenset[str]:
+    if question.kind == "number":
+        return frozenset(numbers(item.text) - question.numbers)
+    if question.kind == "date":
+        return frozenset(p.text for p in find_periods(item.text, 2000))
+    return frozenset()
+
+
+def select(question: Question, ranked: list[Evidence], policy: AnswerPolicy) -> Selection:
+    """The evidence handed to the model: the best sentence and close runners-up, near-duplicates
+    merged into the item they repeat; for a list question, up to `max_facts` distinct sentences
+    that each answer on their own, preferring different articles."""
+    rules = policy.evidence
     if not ranked:
-        return []
+        return Selection([], [])
     best = ranked[0].score
-    chosen = [e for e in ranked[:MAX_EVIDENCE] if e.score >= 0.75 * best]
+    pool = [e for e in ranked if e.score >= rules.select_ratio * best]
+    chosen: list[Evidence] = []
+    for item in pool:
+        twin = next((c for c in chosen if is_duplicate(c, item, rules)), None)
+        if twin is not None:
+            if item.doc_id != twin.doc_id and all(d.doc_id != item.doc_id for d in twin.also):
+                twin.also.append(item)
+            continue
+        if question.is_list:
+            if len(chosen) < rules.max_facts and (not chosen or answers_alone(question, item, policy)):
+                chosen.append(item)
+        elif len(chosen) < rules.max_evidence:
+            chosen.append(item)
+    if question.is_list:  # prefer facts from different articles: one per article first
+        first_of_doc = {}
+        for item in chosen:
+            first_of_doc.setdefault(item.doc_id, item)
+        chosen = list(first_of_doc.values()) + [c for c in chosen if c not in first_of_doc.values()]
     for number, item in enumerate(chosen, start=1):
         item.n = number
-    return chosen
-
-
-def in_context(item: Evidence) -> str:
-    """A sentence read with its article's title: "He landed..." belongs to "Apollo 11"."""
-    return f"{item.title}. {item.text}"
+    for number, item in enumerate((d for e in chosen for d in e.also), start=len(chosen) + 1):
+        item.n = number
+    facts = [chosen[0].n] + [c.n for c in chosen[1:] if question.is_list and answers_alone(question, c, policy)]
+    disagreement = False
+    if question.kind in ("number", "date") and not question.is_list:
+        first_values = _values(chosen[0], question)
+        for other in chosen[1:]:
+            values = _values(other, question)
+            if (other.doc_id != chosen[0].doc_id and first_values and values and not (values & first_values)
+                    and slot_filled(other.text, question) >= 0.5 and slot_filled(chosen[0].text, question) >= 0.5
+                    and answers_alone(question, other, policy)):
+                disagreement = True
+                facts.append(other.n)
+                break
+    return Selection(chosen, facts, disagreement)

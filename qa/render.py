@@ -14,7 +14,7 @@ def _wrap(text: str, indent: str = "") -> str:
 
 
 def answer_text(result: AnswerResult) -> str:
-    lines = [_wrap(result.answer)]
+    lines = ([_wrap(result.note), ""] if result.note else []) + [_wrap(result.answer)]
     if result.mode == "abstained":
         if result.closest:
             lines += ["", "Closest passages:"]
@@ -23,9 +23,13 @@ def answer_text(result: AnswerResult) -> str:
                 lines.append(_wrap(item["text"][:300], "      "))
         return "\n".join(lines)
     lines += ["", "Sources:"]
+    shown = " ".join(result.answer.split())
     for citation in result.citations:
-        lines.append(f"  [{citation.n}] {citation.title} ({citation.location}) — {citation.source}")
-        lines.append(_wrap(f"“{citation.quote}”", "      "))
+        dated = f", {citation.date[:10]}" if citation.date else ""
+        lines.append(f"  [{citation.n}] {citation.title} ({citation.location}{dated}) — {citation.source}")
+        quoted = f"“{' '.join(citation.quote.split())}”"
+        if quoted not in shown:  # a quote already in the answer is not printed twice
+            lines.append(_wrap(quoted, "      "))
     return "\n".join(lines)
 
 

@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING
 
 from qa import evidence as ev
 from qa import prompts
-from qa.answer import AnswerResult, CheckedSentence, Citation, check_sentences, citation_for
+from qa.answer import AnswerResult
 from qa.citations import parse_answer, quote, with_markers
 from qa.embed import Embedder
 from qa.errors import QAError
 from qa.generate import Generator, generate_text
+from qa.grounding import CheckedSentence, Citation, check_sentences, citation_for
+from qa.policy import DEFAULT_POLICY, AnswerPolicy, SummaryPolicy, default_policy
 from qa.retrieve import search
 from qa.store.collection import Collection
 from qa.textmatch import content_stems, digit_numbers, names, words
@@ -27,15 +29,15 @@ from qa.textmatch import content_stems, digit_numbers, names, words
 if TYPE_CHECKING:
     import numpy as np
 
-GROUP_CHARS = 4000  # about 1000 tokens of quotes per model call, inside a 2048-token context
-POOL_PER_DOCUMENT = 8
-MAX_POOL = 60
-MMR_LAMBDA = 0.6
-TITLE_WEIGHT = 0.2
-MAX_LAYERS = 4
-COLLECTION_PASSAGES = 150
-TOPIC_PASSAGES = 8
-TOPIC_MIN_SIMILARITY = 0.3
+
+# Fixed facts of news prose, not tuned: the lead is the first three sentences; a summary sentence
+# runs about 25 words; fact density counts at most 3 numbers and 4 names; under 8 words is a
+# caption or a fragment.
+LEAD_SENTENCES = 3
+WORDS_PER_SENTENCE = 25
+MAX_NUMBERS_COUNTED = 3
+MAX_NAMES_COUNTED = 4
+SHORT_SENTENCE_WORDS = 8
 
 
 @dataclass
@@ -62,35 +64,36 @@ class Request:
 # ----- the pool of source sentences -----------------------------------------------------------
 
 
-def document_pool(collection: Collection, target: str) -> tuple[list[ev.Evidence], str]:
+def document_pool(collection: Collection, target: str, policy: AnswerPolicy) -> tuple[list[ev.Evidence], str]:
     from qa.indexer import resolve_document
 
     document = resolve_document(collection, target)
     passages = collection.passages(collection.document_passage_ids(document.id))
     ordered = sorted(passages.values(), key=lambda p: p.ordinal)
-    return ev.gather(collection, ordered), document.title
+    return ev.gather(collection, ordered, policy.evidence), document.title
 
 
-def collection_pool(collection: Collection) -> list[ev.Evidence]:
+def collection_pool(collection: Collection, policy: AnswerPolicy) -> list[ev.Evidence]:
     """Every passage of a small collection; of a large one, central and varied passages chosen by
-    MMR over the stored passage vectors, so nothing is re-embedded beyond COLLECTION_PASSAGES."""
+    MMR over the stored passage vectors, so nothing is re-embedded beyond `collection_passages`."""
+    limit = policy.summary.collection_passages
     import numpy as np
 
     passage_ids, matrix = collection.all_vectors()
-    if len(passage_ids) > COLLECTION_PASSAGES:
+    if len(passage_ids) > limit:
         centroid = matrix.mean(axis=0)
         salience = matrix @ (centroid / (np.linalg.norm(centroid) or 1.0))
-        candidates = np.argsort(-salience)[: 10 * COLLECTION_PASSAGES]
+        candidates = np.argsort(-salience)[: 10 * limit]  # MMR is quadratic: a bounded candidate set
         sub = matrix[candidates]
-        picked = mmr([float(salience[i]) for i in candidates], sub @ sub.T, COLLECTION_PASSAGES)
+        picked = mmr([float(salience[i]) for i in candidates], sub @ sub.T, limit, policy.summary.mmr_lambda)
         passage_ids = [int(passage_ids[candidates[i]]) for i in picked]
     rows = collection.passages([int(i) for i in passage_ids])
-    return ev.gather(collection, sorted(rows.values(), key=lambda p: (p.doc_id, p.ordinal)))
+    return ev.gather(collection, sorted(rows.values(), key=lambda p: (p.doc_id, p.ordinal)), policy.evidence)
 
 
-def topic_pool(collection: Collection, embedder: Embedder, topic: str) -> list[ev.Evidence]:
-    hits = search(collection, embedder, topic, TOPIC_PASSAGES)
-    return ev.gather(collection, [hit.passage for hit in hits])
+def topic_pool(collection: Collection, embedder: Embedder, topic: str, policy: AnswerPolicy) -> list[ev.Evidence]:
+    hits = search(collection, embedder, topic, policy.summary.topic_passages)
+    return ev.gather(collection, [hit.passage for hit in hits], policy.evidence)
 
 
 def number(pool: list[ev.Evidence]) -> list[ev.Evidence]:
@@ -105,8 +108,8 @@ def number(pool: list[ev.Evidence]) -> list[ev.Evidence]:
 
 
 def mmr(
-    salience: list[float], similarity: "np.ndarray", count: int, exclude: set[int] = frozenset(),
-    chosen: list[int] | None = None,
+    salience: list[float], similarity: "np.ndarray", count: int, balance: float = DEFAULT_POLICY.summary.mmr_lambda,
+    exclude: set[int] = frozenset(), chosen: list[int] | None = None,
 ) -> list[int]:
     """Maximal marginal relevance: salient, and unlike what is already chosen. Pure."""
     chosen = list(chosen or [])
@@ -115,7 +118,7 @@ def mmr(
     while candidates and len(picked) < count:
         def gain(i: int) -> float:
             redundancy = max((float(similarity[i, j]) for j in chosen + picked), default=0.0)
-            return MMR_LAMBDA * salience[i] - (1 - MMR_LAMBDA) * redundancy
+            return balance * salience[i] - (1 - balance) * redundancy
 
         best = max(candidates, key=gain)
         picked.append(best)
@@ -124,7 +127,7 @@ def mmr(
 
 
 def salience_scores(
-    vectors: "np.ndarray", pool: list[ev.Evidence], topic_vector=None, title_vectors=None
+    vectors: "np.ndarray", pool: list[ev.Evidence], policy: SummaryPolicy, topic_vector=None, title_vectors=None
 ) -> list[float]:
     """Centrality (cosine to the pool's centroid), relevance to the topic or to the article's
     headline, fact density, and a small lead bonus."""
@@ -134,29 +137,32 @@ def salience_scores(
     centroid = centroid / (np.linalg.norm(centroid) or 1.0)
     scores = vectors @ centroid
     if topic_vector is not None:
-        scores = 0.4 * scores + 0.6 * (vectors @ topic_vector)
+        scores = (1 - policy.topic_weight) * scores + policy.topic_weight * (vectors @ topic_vector)
     elif title_vectors is not None:
-        scores = scores + TITLE_WEIGHT * np.einsum("ij,ij->i", vectors, title_vectors)
+        scores = scores + policy.title_weight * np.einsum("ij,ij->i", vectors, title_vectors)
     firsts: dict[int, int] = {}
     for item in pool:
         firsts.setdefault(item.doc_id, item.ordinal)
     bonus = [
-        (0.05 if item.ordinal - firsts[item.doc_id] < 3 else 0.0) + fact_density(item.text) for item in pool
+        (policy.lead_bonus if item.ordinal - firsts[item.doc_id] < LEAD_SENTENCES else 0.0) + fact_density(item.text, policy)
+        for item in pool
     ]
     return [float(s) + b for s, b in zip(scores, bonus)]
 
 
-def fact_density(text: str) -> float:
+def fact_density(text: str, policy: SummaryPolicy) -> float:
     """News summaries report facts: reward numbers and names, penalize short or fact-free lines."""
     count = len(words(text))
-    facts = 0.08 * min(len(digit_numbers(text)), 3) + 0.03 * min(len(names(text)), 4)
-    return facts - (0.15 if count < 8 else 0.0)
+    facts = policy.number_bonus * min(len(digit_numbers(text)), MAX_NUMBERS_COUNTED) + policy.name_bonus * min(
+        len(names(text)), MAX_NAMES_COUNTED
+    )
+    return facts - (policy.short_penalty if count < SHORT_SENTENCE_WORDS else 0.0)
 
 
 # ----- map-reduce ------------------------------------------------------------------------------
 
 
-def groups(labelled: list[tuple[int, str]], limit: int = GROUP_CHARS) -> list[list[tuple[int, str]]]:
+def groups(labelled: list[tuple[int, str]], limit: int) -> list[list[tuple[int, str]]]:
     """Consecutive (number, text) items in groups of at most `limit` characters (at least one each)."""
     out: list[list[tuple[int, str]]] = [[]]
     size = 0
@@ -184,6 +190,7 @@ def map_reduce(
     generator: Generator,
     similarity: Callable[[str, list[int]], float],
     max_tokens: int,
+    policy: AnswerPolicy,
     on_text: Callable[[str], None] | None = None,
 ) -> list[CheckedSentence]:
     """All generated sentences of the final step, each verified against the original quotes."""
@@ -197,10 +204,11 @@ def map_reduce(
         if on_text:
             on_text("\n")
         # verified against `pool`, the original sentences, whatever the step was shown
-        return check_sentences(parse_answer(draft, valid), pool, similarity)
+        return check_sentences(parse_answer(draft, valid), pool, similarity, policy=policy.verify)
 
-    layer = groups([(item.n, item.text) for item in pool])
-    for _ in range(MAX_LAYERS):
+    limit = policy.summary.group_chars
+    layer = groups([(item.n, item.text) for item in pool], limit)
+    for _ in range(policy.summary.max_layers):
         results = [step(labelled) for labelled in layer]
         if len(layer) == 1:
             return results[0]
@@ -210,7 +218,7 @@ def map_reduce(
             merged.setdefault(sentence.citations[0], []).append(sentence.text)
         if not merged:
             return [s for result in results for s in result]
-        layer = groups(sorted((n, " ".join(texts)) for n, texts in merged.items()))
+        layer = groups(sorted((n, " ".join(texts)) for n, texts in merged.items()), limit)
     return [s for result in results for s in result]
 
 
@@ -222,23 +230,27 @@ def summarize(
     *,
     max_tokens: int = 200,
     on_text: Callable[[str], None] | None = None,
+    policy: AnswerPolicy | None = None,
 ) -> SummaryResult:
+    policy = policy or default_policy()
     started = time.perf_counter()
     model = getattr(generator, "name", "unknown")
-    pool, title, topic_vector = _pool(request, collection, embedder)
+    rules = policy.summary
+    pool, title, topic_vector = _pool(request, collection, embedder, policy)
     vectors = embedder.embed([item.text for item in pool])
-    if topic_vector is not None and not _on_topic(request.target, pool, vectors, topic_vector):
+    if topic_vector is not None and not _on_topic(request.target, pool, vectors, topic_vector, rules):
         elapsed = _ms(time.perf_counter() - started)
         timings = {"retrieve_ms": elapsed, "generate_ms": 0.0, "verify_ms": 0.0, "total_ms": elapsed}
         return SummaryResult(
             _question(request, title), f"The indexed articles do not cover {request.target}.", "abstained",
-            [], [], model, timings, "no passage is about the topic", [], request.scope, request.target,
+            [], [], model, timings, "no passage is about the topic", [], "", policy.label(), request.scope,
+            request.target,
         )
     title_vectors = None if topic_vector is not None else _title_vectors(pool, embedder)
-    salience = salience_scores(vectors, pool, topic_vector, title_vectors)
+    salience = salience_scores(vectors, pool, rules, topic_vector, title_vectors)
     similarity_matrix = vectors @ vectors.T
-    count = request.sentences if request.words is None else max(1, request.words // 25)
-    shortlist = number([pool[i] for i in _shortlist(pool, salience, similarity_matrix, request.scope, count)])
+    count = request.sentences if request.words is None else max(1, request.words // WORDS_PER_SENTENCE)
+    shortlist = number([pool[i] for i in _shortlist(pool, salience, similarity_matrix, request.scope, count, rules)])
     index_of = {id(item): i for i, item in enumerate(pool)}
     if request.scope == "topic":  # most relevant quotes first; their numbers stay in document order
         shortlist.sort(key=lambda item: -salience[index_of[id(item)]])
@@ -249,10 +261,10 @@ def summarize(
         vector = embedder.embed([text])[0]
         return max(float(vector @ vectors[index_of[id(by_number[n])]]) for n in cited)
 
-    checked = map_reduce(shortlist, count, request.describe(title), generator, similarity, max_tokens, on_text)
+    checked = map_reduce(shortlist, count, request.describe(title), generator, similarity, max_tokens, policy, on_text)
     generated = time.perf_counter()
     kept = _dedupe([s for s in checked if s.supported])[:count]
-    final = _complete(kept, shortlist, salience, similarity_matrix, index_of, count, request.words)
+    final = _complete(kept, shortlist, salience, similarity_matrix, index_of, count, request.words, rules.mmr_lambda)
     answer, citations = _assemble(final, by_number)
     timings = {
         "retrieve_ms": _ms(retrieved - started),
@@ -262,20 +274,21 @@ def summarize(
     }
     mode = "generated" if any(is_generated for _, _, is_generated in final) else "extractive"
     return SummaryResult(
-        _question(request, title), answer, mode, checked, citations, model, timings, "", [], request.scope, request.target
+        _question(request, title), answer, mode, checked, citations, model, timings, "", [], "", policy.label(),
+        request.scope, request.target,
     )
 
 
-def _pool(request: Request, collection: Collection, embedder: Embedder):
+def _pool(request: Request, collection: Collection, embedder: Embedder, policy: AnswerPolicy):
     """Source sentences for the request (headlines left out), the document title, the topic vector."""
     title, topic_vector = "", None
     if request.scope == "document":
-        pool, title = document_pool(collection, request.target)
+        pool, title = document_pool(collection, request.target, policy)
     elif request.scope == "topic":
-        pool = topic_pool(collection, embedder, request.target)
+        pool = topic_pool(collection, embedder, request.target, policy)
         topic_vector = embedder.embed([request.target])[0]
     else:
-        pool = collection_pool(collection)
+        pool = collection_pool(collection, policy)
     pool = [item for item in pool if " ".join(item.text.split()) != " ".join(item.title.split())]
     if not pool:
         raise QAError("nothing to summarize: no sentences beyond titles; index articles first")
@@ -306,29 +319,30 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
 
 
-def _on_topic(topic: str, pool: list[ev.Evidence], vectors, topic_vector) -> bool:
+def _on_topic(topic: str, pool: list[ev.Evidence], vectors, topic_vector, policy: SummaryPolicy) -> bool:
     stems = content_stems(topic)
     best = max(float(v @ topic_vector) for v in vectors)
     mentioned = any(stems & content_stems(ev.in_context(item)) for item in pool)
-    return best >= TOPIC_MIN_SIMILARITY and mentioned
+    return best >= policy.topic_min_similarity and mentioned
 
 
-def _shortlist(pool, salience, similarity_matrix, scope: str, count: int) -> list[int]:
+def _shortlist(pool, salience, similarity_matrix, scope: str, count: int, policy: SummaryPolicy) -> list[int]:
     """Bound the model's work: for a topic, the sentences most about it; for a whole collection,
     the most salient sentences of each document."""
     if scope == "topic":
+        # three candidates per wanted sentence: enough to replace the ones that fail verification
         return sorted(sorted(range(len(pool)), key=lambda i: -salience[i])[: max(3 * count, 6)])
-    if scope != "collection" or len(pool) <= MAX_POOL:
+    if scope != "collection" or len(pool) <= policy.max_pool:
         return list(range(len(pool)))
     by_document: dict[int, list[int]] = {}
     for i, item in enumerate(pool):
         by_document.setdefault(item.doc_id, []).append(i)
     picked: list[int] = []
     for indices in by_document.values():
-        picked += sorted(indices, key=lambda i: -salience[i])[:POOL_PER_DOCUMENT]
-    if len(picked) > MAX_POOL:
-        picked = mmr([salience[i] if i in set(picked) else -9.0 for i in range(len(pool))], similarity_matrix, MAX_POOL,
-                     exclude=set(range(len(pool))) - set(picked))
+        picked += sorted(indices, key=lambda i: -salience[i])[: policy.pool_per_document]
+    if len(picked) > policy.max_pool:
+        picked = mmr([salience[i] if i in set(picked) else -9.0 for i in range(len(pool))], similarity_matrix,
+                     policy.max_pool, policy.mmr_lambda, exclude=set(range(len(pool))) - set(picked))
     return sorted(picked)
 
 
@@ -344,7 +358,7 @@ def _dedupe(sentences: list[CheckedSentence]) -> list[CheckedSentence]:
     return kept
 
 
-def _complete(kept, shortlist, salience, similarity_matrix, index_of, count, word_budget):
+def _complete(kept, shortlist, salience, similarity_matrix, index_of, count, word_budget, balance: float):
     """Fill up with quoted central sentences (MMR), avoiding quotes the kept sentences cite."""
     final = [(s.text, s.citations, True) for s in kept]
     cited = {n for s in kept for n in s.citations}
@@ -352,10 +366,10 @@ def _complete(kept, shortlist, salience, similarity_matrix, index_of, count, wor
     local_salience = [salience[i] for i in indices]
     local_similarity = similarity_matrix[indices][:, indices]
     chosen = [k for k, item in enumerate(shortlist) if item.n in cited]
-    order = mmr(local_salience, local_similarity, len(shortlist), chosen=chosen)
+    order = mmr(local_salience, local_similarity, len(shortlist), balance, chosen=chosen)
 
     def size() -> int:
-        return sum(len(words(text)) for text, _, _ in final)
+        return sum(len(text.split()) for text, _, _ in final)  # words as a reader counts them
 
     for k in order:
         if word_budget is None and len(final) >= count:

@@ -1,53 +1,103 @@
-"""Word-level text matching shared by evidence selection, answerability and verification."""
+"""Word-level text matching shared by evidence selection, answerability and verification.
+
+Words are compared by their stem: simplemma's dictionary lemma first (it knows irregular forms:
+"freed" -> "free", "fought" -> "fight", "said" -> "say"), then the Snowball English stemmer
+("election" / "elected" -> "elect"). Both are small, well-kept, pure-Python packages that ship
+their data in the wheel.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-STOPWORDS = frozenset(
+# --- word lists, by purpose ------------------------------------------------------------------
+
+# Function words: carry no claim of their own.
+FUNCTION_WORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
     further had has have having he her here hers herself him himself his how i if in into is it its
-    itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them themselves
-    then there these they this those through to too under until up very was we were what when where
-    which while who whom why will with would you your yours yourself yourselves said says say
-    according however instead also there many much would could should may might one two
-    did does do tell give name list describe explain happen happened""".split()
+    itself just me more most my myself nor now of off on once only or other our ours ourselves out
+    over own same she should so some such than that the their theirs them themselves then there
+    these they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours yourself yourselves may might must shall
+    however instead many much""".split()
 )
+# Reporting verbs: "X said Y" claims Y; the attribution is checked through the name of X.
+REPORTING_WORDS = frozenset("said says say according".split())
+# Words that only ask ("tell me", "name the"), never part of an answer.
+REQUEST_WORDS = frozenset("tell give name list describe explain happen happened".split())
+# "no", "not", "never": kept out of content words but read by the negation rule in verify.
+NEGATIONS = frozenset("no not never neither nor none nobody nothing nowhere without n't".split())
+STOPWORDS = FUNCTION_WORDS | REPORTING_WORDS | REQUEST_WORDS | NEGATIONS | frozenset({"one"})
 QUESTION_WORDS = frozenset("what when where who whom whose which why how".split())
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d+(?:[.,]\d+)*")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_CAPITALIZED = re.compile(r"\b[A-Z][A-Za-z'’\-]*[A-Za-z]|\b[A-Z]\b")
+
+# "one" is left out: far more often a pronoun ("one of the") than a count.
 NUMBER_WORDS = {
-    # "one" is left out: far more often a pronoun ("one of the") than a count
-    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
-    "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
-    "thirteen": "13", "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17",
-    "eighteen": "18", "nineteen": "19", "twenty": "20", "thirty": "30", "forty": "40",
-    "fifty": "50", "hundred": "100", "thousand": "1000",
+    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14",
+    "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19",
+    "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
+    "eighty": "80", "ninety": "90", "hundred": "100", "thousand": "1000",
 }
+_TENS = {word: int(digit) for word, digit in NUMBER_WORDS.items() if word.endswith("ty")}
+_UNITS = {word: int(digit) for word, digit in NUMBER_WORDS.items() if int(digit) < 10} | {"one": 1}
 MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
 )
 
+# --- patterns, compiled once -----------------------------------------------------------------
+
+# Hyphenated words are split ("two-and-a-half-hour" -> two, and, a, half, hour) so that a
+# rewording with spaces matches; apostrophes stay inside words ("Putin's").
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*|\d+(?:[.,]\d+)*")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_CAPITALIZED = re.compile(r"\b[A-Z][A-Za-z'’\-]*[A-Za-z]|\b[A-Z]\b")
+_COMPOUND_NUMBER = re.compile(rf"\b({'|'.join(_TENS)})[- ]({'|'.join(_UNITS)})\b")
+_NUMBER_WORD = re.compile(rf"\b({'|'.join(NUMBER_WORDS)})\b")
+_INITIALS_DOT = re.compile(r"(?<=[A-Z])\.")
+_DEMONYM_ENDINGS = ("n", "an", "ian", "ians", "ans", "ns", "s", "'s", "’s", "ese", "ish", "i")
+
 
 def words(text: str) -> list[str]:
-    return [w.lower().strip("'’-") for w in _WORD.findall(text)]
+    return [w.lower().strip("'’") for w in _WORD.findall(text)]
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to match exchange/exchanges, agreed/agree, soldiers/soldier."""
+    """The comparable form of a word: number words as digits, else Snowball(lemma)."""
     word = word.lower()
-    for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s"):
-        if len(word) - len(suffix) >= 3 and word.endswith(suffix):
-            word = word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
-            break
-    return word[:-1] if len(word) > 4 and word.endswith("e") else word
+    if word in NUMBER_WORDS:
+        return NUMBER_WORDS[word]
+    if word[:1].isdigit():
+        return normalize_number(word)
+    return _stemmer().stemWord(_lemma(word))
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def _lemma(word: str) -> str:
+    import simplemma
+
+    return simplemma.lemmatize(word, lang="en").lower()
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
 
 def content_stems(text: str) -> set[str]:
-    return {stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1}
+    return {stem(w) for w in content_words(text)}
+
+
+def content_sequence(text: str) -> list[str]:
+    return [stem(w) for w in content_words(text)]
 
 
 def coverage(needles: set[str], haystack: set[str]) -> float:
@@ -66,14 +116,10 @@ def numbers(text: str) -> set[str]:
     """Digits in the text, plus number words turned into digits ("twenty-three" -> "23")."""
     found = {normalize_number(n) for n in _NUMBER.findall(text)}
     lowered = text.lower()
-    tens_values = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
-    compound = re.compile(rf"\b({'|'.join(tens_values)})[- ](two|three|four|five|six|seven|eight|nine|one)\b")
-    for tens, unit in compound.findall(lowered):
-        found.add(str(tens_values[tens] + (1 if unit == "one" else int(NUMBER_WORDS[unit]))))
-    lowered = compound.sub(" ", lowered)
-    for word, digit in NUMBER_WORDS.items():
-        if re.search(rf"\b{word}\b", lowered):
-            found.add(digit)
+    for tens, unit in _COMPOUND_NUMBER.findall(lowered):
+        found.add(str(_TENS[tens] + _UNITS[unit]))
+    lowered = _COMPOUND_NUMBER.sub(" ", lowered)
+    found.update(NUMBER_WORDS[word] for word in _NUMBER_WORD.findall(lowered))
     return found
 
 
@@ -96,13 +142,10 @@ def contains_word(text: str, word: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9]){re.escape(word)}(?![A-Za-z0-9])", text, flags=re.IGNORECASE) is not None
 
 
-_DEMONYM_ENDINGS = ("n", "an", "ian", "ians", "ans", "ns", "s", "'s", "’s", "ese", "ish", "i")
-
-
 def name_in(text: str, name: str) -> bool:
     """A name matches as a word, or as the same name with a demonym ending (Ukraine / Ukrainian,
     Russia / Russians); nothing looser, so an invented "Aldougad" does not pass for "Aldous"."""
-    if contains_word(text, name) or contains_word(re.sub(r"(?<=[A-Z])\.", "", text), name.replace(".", "")):
+    if contains_word(text, name) or contains_word(_INITIALS_DOT.sub("", text), name.replace(".", "")):
         return True  # "US" matches "U.S."
     if len(name) < 4:
         return False

@@ -37,7 +37,7 @@ def test_first_run_indexes_seeds_and_answers(ask):
     payload = json.loads(result.stdout)
     assert set(payload) >= {"question", "answer", "mode", "sentences", "citations", "model", "timings"}
     assert set(payload["timings"]) >= {"retrieve_ms", "generate_ms", "verify_ms", "total_ms"}
-    assert payload["mode"] in {"generated", "extractive"}
+    assert payload["mode"] in {"generated", "mixed", "extractive"}
     assert "175" in payload["answer"]
     for citation in payload["citations"]:
         text = next(SEEDS.glob("*.txt")).read_text()

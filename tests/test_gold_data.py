@@ -9,7 +9,7 @@ def test_gold_set_is_consistent():
     spec = importlib.util.spec_from_file_location("check_gold", REPO / "tests" / "data" / "check_gold.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    errors, counts = module.check(REPO / "tests" / "data" / "gold.jsonl")
+    errors, counts = module.check()
     assert errors == []
     answerable = sum(c for (_, is_answerable), c in counts.items() if is_answerable)
     unanswerable = sum(c for (_, is_answerable), c in counts.items() if not is_answerable)

@@ -2,10 +2,12 @@
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
 
+from qa import policy as policy_module
 from qa import summarize as sm
 from qa.cli import main
 from tests.conftest import REPO
@@ -57,8 +59,19 @@ def test_mmr_prefers_salient_then_different():
     assert sm.mmr([1.0, 0.95, 0.5], similarity, 1, chosen=[0]) == [2]
 
 
+def with_summary(monkeypatch, **changes) -> policy_module.AnswerPolicy:
+    """Run with a default policy whose summary part has `changes`."""
+    policy = replace(policy_module.DEFAULT_POLICY, summary=replace(policy_module.DEFAULT_POLICY.summary, **changes))
+    monkeypatch.setattr(policy_module, "DEFAULT_POLICY", policy)
+    return policy
+
+
+def small_groups(monkeypatch) -> None:
+    with_summary(monkeypatch, group_chars=900)
+
+
 def test_map_reduce_keeps_original_ids_through_layers(monkeypatch, wiki_indexed):
-    monkeypatch.setattr(sm, "GROUP_CHARS", 900)  # force several map steps and a reduce step
+    small_groups(monkeypatch)  # force several map steps and a reduce step
     SCRIPTS["current"] = copy_first_two
     payload = run("summarize", "--all", "-c", "wiki", "--model", "scripted:current", "--json")
     assert payload["scope"] == "collection" and payload["target"] == "wiki"
@@ -74,7 +87,7 @@ def test_map_reduce_keeps_original_ids_through_layers(monkeypatch, wiki_indexed)
 
 
 def test_inventing_generator_is_dropped_and_completed_extractively(wiki_indexed, monkeypatch):
-    monkeypatch.setattr(sm, "GROUP_CHARS", 900)
+    small_groups(monkeypatch)
     SCRIPTS["current"] = invent
     payload = run("summarize", "--all", "-c", "wiki", "--model", "scripted:current", "--json", "--sentences", "4")
     assert payload["mode"] == "extractive"
@@ -121,13 +134,13 @@ def test_usage_and_unknown_document():
 
 
 def test_large_collection_is_bounded_by_stored_vectors(monkeypatch, wiki_indexed):
-    monkeypatch.setattr(sm, "COLLECTION_PASSAGES", 6)
+    policy = with_summary(monkeypatch, collection_passages=6)
     SCRIPTS["current"] = copy_first_two
     from qa.config import Settings
     from qa.store.collection import Collection
 
     store = Collection.open_reader(Settings.from_env("wiki"))
-    pool = sm.collection_pool(store)
+    pool = sm.collection_pool(store, policy)
     assert len({item.passage_id for item in pool}) <= 6
     assert len({item.doc_id for item in pool}) >= 2  # MMR spreads the choice over articles
     payload = run("summarize", "--all", "-c", "wiki", "--model", "scripted:current", "--json")

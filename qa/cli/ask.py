@@ -67,7 +67,7 @@ def read_questions(path: str) -> list[str]:
 @click.command("ask")
 @click.argument("question", required=False)
 @click.option("--questions", "questions_file", metavar="FILE", help="Ask every question in FILE (lines or JSONL); prints JSONL.")
-@click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 50), help="Passages to retrieve.")
+@click.option("-k", "k", default=None, type=click.IntRange(1, 50), help="Passages to retrieve [default: 5; 10 for a list question].")
 @click.option("--model", metavar="PATH", help="GGUF model file (default: QA_MODEL, models/*.gguf, bundled).")
 @click.option("--max-tokens", default=96, show_default=True, type=click.IntRange(8, 2048), help="Longest generated answer.")
 @click.option("--stream/--no-stream", default=True, show_default=True, help="Show the draft while it is generated (terminal only).")

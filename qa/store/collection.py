@@ -81,6 +81,7 @@ class PassageRow:
     text: str
     title: str
     source: str
+    date: str | None = None
 
     @property
     def location(self) -> str:
@@ -465,7 +466,7 @@ class Collection:
         marks = ",".join("?" * len(passage_ids))
         rows = self.conn.execute(
             "SELECT p.id, p.doc_id, p.ordinal, p.start, p.end, p.first_sentence, p.last_sentence, p.paragraph,"
-            " p.page, substr(d.text, p.start + 1, p.end - p.start) AS text, d.title, d.source"
+            " p.page, substr(d.text, p.start + 1, p.end - p.start) AS text, d.title, d.source, d.date"
             f" FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.id IN ({marks})",
             list(passage_ids),
         ).fetchall()
@@ -485,6 +486,19 @@ class Collection:
             (doc_id, first, last),
         ).fetchall()
         return [SentenceRow(**dict(row)) for row in rows]
+
+    def term_share(self, phrase: str) -> float:
+        """Share of passages containing `phrase` (FTS5): how common a name is in this collection."""
+        terms = _fts_terms(phrase)
+        if self.conn is None or not terms:
+            return 0.0
+        total = self.conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+        if not total:
+            return 0.0
+        count = self.conn.execute(
+            "SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?", ('"' + " ".join(terms) + '"',)
+        ).fetchone()[0]
+        return count / total
 
     def all_vectors(self) -> tuple["np.ndarray", "np.ndarray"]:
         """Every passage id and its stored vector (from SQLite, the source of truth)."""

@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
-"""Validate tests/data/gold.jsonl (standard library only).
+"""Validate the seed + Wikipedia gold set, tests/data/gold/{tune,heldout}.jsonl (standard library only).
 
-Checks: ids are unique; required fields are present; every answerable item's
-evidence occurs literally in its source file (seeds/ for corpus "seeds",
-tests/data/wiki/ for corpus "wiki"); every fact occurs (case-insensitively)
-in its evidence; unanswerable items carry no facts/evidence.
+Checks: ids are unique across both files; required fields are present; every answerable item's
+evidence occurs literally in its source file (seeds/ for corpus "seeds", tests/data/wiki/ for
+corpus "wiki"); every fact occurs (case-insensitively) in its evidence and every `required`
+regex matches it; unanswerable items carry no facts/evidence.
 
-Usage: python3 tests/data/check_gold.py [path/to/gold.jsonl]
+Usage: python3 tests/data/check_gold.py [FILE.jsonl ...]   (default: both split files)
 Exit status 0 when everything passes, 1 otherwise.
 """
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -18,21 +19,25 @@ REPO = HERE.parent.parent
 CORPUS_DIRS = {"seeds": REPO / "seeds", "wiki": HERE / "wiki"}
 
 
-def check(path):
+SPLITS = [HERE / "gold" / "tune.jsonl", HERE / "gold" / "heldout.jsonl"]
+
+
+def check(paths=SPLITS):
     errors, ids = [], set()
     counts = {}
     texts = {}
-    with open(path, encoding="utf-8") as f:
-        lines = [ln for ln in f if ln.strip()]
-    for n, line in enumerate(lines, 1):
-        where = f"line {n}"
+    lines = []
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            lines += [(f"{Path(path).name}:{n}", ln) for n, ln in enumerate(f, 1) if ln.strip()]
+    for where, line in lines:
         try:
             item = json.loads(line)
         except json.JSONDecodeError as e:
             errors.append(f"{where}: invalid JSON ({e})")
             continue
         iid = item.get("id")
-        where = f"line {n} ({iid})"
+        where = f"{where} ({iid})"
         if not iid:
             errors.append(f"{where}: missing id")
         elif iid in ids:
@@ -44,10 +49,10 @@ def check(path):
             continue
         if not str(item.get("question", "")).strip():
             errors.append(f"{where}: empty question")
-        answerable = item.get("answerable")
-        if not isinstance(answerable, bool):
-            errors.append(f"{where}: 'answerable' must be true or false")
+        if item.get("kind") not in ("answer", "abstain"):
+            errors.append(f"{where}: 'kind' must be answer or abstain")
             continue
+        answerable = item["kind"] == "answer"
         key = (corpus, answerable)
         counts[key] = counts.get(key, 0) + 1
         if not answerable:
@@ -75,12 +80,15 @@ def check(path):
         for fact in facts:
             if fact.lower() not in evidence.lower():
                 errors.append(f"{where}: fact {fact!r} not in evidence")
+        for pattern in item.get("required", []):
+            if not re.search(pattern, evidence, flags=re.IGNORECASE):
+                errors.append(f"{where}: required {pattern!r} does not match the evidence")
     return errors, counts
 
 
 def main():
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "gold.jsonl"
-    errors, counts = check(path)
+    paths = [Path(arg) for arg in sys.argv[1:]] or SPLITS
+    errors, counts = check(paths)
     for (corpus, ans), c in sorted(counts.items()):
         print(f"{corpus:6s} {'answerable' if ans else 'unanswerable':13s} {c}")
     for e in errors:

@@ -1,0 +1,84 @@
+"""Grounding shared by answers and summaries: citations with exact quotes, checked sentences, and
+citation repair (a sentence backed by another evidence item than the one it cites is re-cited)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from qa.citations import AnswerSentence
+from qa.evidence import Evidence
+from qa.policy import VerifyPolicy
+from qa.question import Question
+from qa.verify import Cited, verify_sentence
+
+# The similarity of a sentence to the evidence items it cites (by their numbers).
+Similarity = Callable[[str, list[int]], float]
+
+
+@dataclass
+class Citation:
+    n: int
+    doc_id: int
+    title: str
+    source: str
+    location: str
+    passage_id: int
+    quote: str
+    start: int
+    end: int
+    date: str | None = None
+
+
+@dataclass
+class CheckedSentence:
+    text: str
+    citations: list[int]
+    supported: bool
+    reasons: list[str] = field(default_factory=list)
+    repaired_from: list[int] = field(default_factory=list)  # what the model cited, when re-cited
+
+
+def citation_for(item: Evidence) -> Citation:
+    return Citation(item.n, item.doc_id, item.title, item.source, item.location, item.passage_id, item.text,
+                    item.start, item.end, item.date)
+
+
+def cited(item: Evidence) -> Cited:
+    return Cited(item.text, item.title, item.date, item.previous)
+
+
+def check_sentences(
+    parsed: list[AnswerSentence],
+    evidence: list[Evidence],
+    similarity: Similarity,
+    question: Question | None = None,
+    policy: VerifyPolicy | None = None,
+    repair: bool = True,
+) -> list[CheckedSentence]:
+    """Verify every sentence against what it cites. With `repair`, a sentence its citation does
+    not back, but another single evidence item does, is re-cited to that item."""
+    by_number = {e.n: e for e in evidence}
+    checked = []
+    for sentence in parsed:
+        items = [by_number[n] for n in sentence.citations]
+        verdict = verify_sentence(
+            sentence.text, [cited(i) for i in items],
+            similarity(sentence.text, sentence.citations) if items else 0.0, question, policy,
+        )
+        citations, repaired_from = sentence.citations, []
+        if not verdict.supported and repair and items:
+            for other in evidence:
+                if other.n in sentence.citations:
+                    continue
+                alternative = verify_sentence(sentence.text, [cited(other)], similarity(sentence.text, [other.n]), question, policy)
+                if alternative.supported:
+                    verdict, citations, repaired_from = alternative, [other.n], sentence.citations
+                    break
+        reasons = verdict.reasons + [f"unknown citation [{n}] dropped" for n in sentence.dropped]
+        checked.append(CheckedSentence(sentence.text, citations, verdict.supported, reasons, repaired_from))
+    return checked
+
+
+def supports(text: str, item: Evidence, similarity: Similarity, question: Question | None, policy: VerifyPolicy | None) -> bool:
+    return verify_sentence(text, [cited(item)], similarity(text, [item.n]), question, policy).supported

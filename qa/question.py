@@ -1,0 +1,131 @@
+"""Analyse a question once into a typed record that evidence, answerability and verification read.
+
+The record holds what the rules need: the kind of fact asked for, whether a list or a yes/no is
+wanted, the names and numbers the answer must be about, the dates it names (as periods), the
+thing a "what is the X of" question asks for, and its content words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.dates import Period, find_periods
+from qa.textmatch import QUESTION_WORDS, STOPWORDS, content_stems, digit_numbers, name_in, names, stem
+
+# The answer kind, from how the question opens.
+_KIND_PATTERNS = [
+    ("number", re.compile(r"^(how many|how much|how long|how old|how far|how big|how large|how high|how often"
+                          r"|what (percentage|percent|share|number|amount|proportion|sum|total|tally|score|age)"
+                          r"|by how much|at what (age|price|rate|cost))\b")),
+    ("date", re.compile(r"^(when|what year|which year|in what year|on what (date|day)|what date|in which year"
+                        r"|what day|which day|since when)\b")),
+    ("person", re.compile(r"^(who|whom|whose)\b")),
+]
+# "What prisoner exchanges were agreed?", "Which countries ...", "List ...", "Name the ...".
+_LIST = re.compile(
+    r"^(?:list|name (?:the|all|some|every)|which|what)\b(?:\s+(?!is\b|was\b|did\b|does\b|do\b)[\w'’-]+){0,3}?"
+    r"\s+[a-z]+(?<!ss)(?<!us)(?<!is)s\s+(?:were|are|have|had|did|do|has|will|would|could|can)\b"
+    r"|^(?:list|name (?:the|all|some|every))\b"
+)
+_YES_NO = re.compile(r"^(is|are|was|were|did|does|do|has|have|had|will|would|can|could|should)\b")
+_FOCUS = [
+    re.compile(r"^(?:what|which)\s+(?:is|was|are|were)\s+(?:the\s+)?(?:official\s+|first\s+|main\s+|full\s+)?([a-z]+)\s+(?:of|for|in)\b"),
+    re.compile(r"^who\s+(?:is|was|were)\s+.+?'s\s+(?:first\s+|second\s+)?([a-z]+)\b"),
+]
+_CAPITALIZED_RUN = re.compile(r"(?:[A-Z][\w'’.-]*[\w]|[A-Z])(?:\s+(?:of\s+|de\s+|al-)?(?:[A-Z][\w'’.-]*[\w]|[A-Z]))*")
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A name in the question, e.g. ("Vladimir", "Putin"); found in a text by its last word (the
+    surname, the country) or by every word."""
+
+    words: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+    def found_in(self, text: str) -> bool:
+        head = self.words[-1]
+        if name_in(text, head):
+            return True
+        return len(self.words) > 1 and all(name_in(text, word) for word in self.words)
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    kind: str | None  # number | date | person | None
+    is_list: bool
+    is_yes_no: bool
+    entities: tuple[Entity, ...]
+    numbers: frozenset[str]  # digits in the question that are not part of a date
+    periods: tuple[Period, ...]
+    focus: str | None
+    stems: frozenset[str]
+
+    @property
+    def required(self) -> list[str]:
+        """Names and numbers the question is specifically about, as shown in reasons."""
+        return [entity.text for entity in self.entities] + sorted(self.numbers)
+
+    @property
+    def name_set(self) -> set[str]:
+        return {word for entity in self.entities for word in entity.words}
+
+
+def answer_kind(text: str) -> str | None:
+    lowered = text.lower().strip()
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.match(lowered):
+            return kind
+    return None
+
+
+def focus_noun(text: str) -> str | None:
+    """The thing a "what is the X of ..." / "who was Y's X" question asks for (name, currency, wife)."""
+    lowered = text.lower().strip()
+    for pattern in _FOCUS:
+        match = pattern.match(lowered)
+        if match and match.group(1) not in STOPWORDS:
+            return match.group(1)
+    return None
+
+
+def entities(text: str, periods: tuple[Period, ...] = ()) -> tuple[Entity, ...]:
+    """Runs of capitalized words that are names: "Vladimir Putin", "United States"; ordinary
+    words that open the question ("What", "Did") and the months of its dates are left out."""
+    in_dates = {word for period in periods for word in re.findall(r"[A-Za-z]+", period.text)}
+    wanted = names(text) - in_dates
+    found: list[Entity] = []
+    for match in _CAPITALIZED_RUN.finditer(text):
+        words = tuple(w.strip("'’.-") for w in re.split(r"\s+(?:of\s+|de\s+)?", match.group(0)) if w.strip("'’.-"))
+        words = tuple(w for w in words if w in wanted)
+        if words and Entity(words) not in found:
+            found.append(Entity(words))
+    return tuple(found)
+
+
+def analyze(text: str) -> Question:
+    text = " ".join(text.split())
+    periods = tuple(find_periods(text))
+    in_dates = {n for period in periods for n in digit_numbers(period.text)}
+    without_dates = text
+    for period in periods:  # dates are matched as periods, not as words
+        without_dates = without_dates.replace(period.text, " ")
+    lowered = text.lower()
+    kind = answer_kind(text)
+    is_list = bool(_LIST.match(lowered)) and kind is None
+    return Question(
+        text=text,
+        kind=kind,
+        is_list=is_list,
+        is_yes_no=bool(_YES_NO.match(lowered)),
+        entities=entities(text, periods),
+        numbers=frozenset(digit_numbers(text) - in_dates),
+        periods=periods,
+        focus=focus_noun(text),
+        stems=frozenset(content_stems(without_dates) - {stem(w) for w in QUESTION_WORDS}),
+    )
