@@ -22,6 +22,18 @@ ABSTAIN_TEXT = prompts.ABSTAIN_TEXT
 
 
 @dataclass
+class Part:
+    """One sentence of the final answer: a verified generated sentence or a verbatim quote."""
+
+    text: str
+    citations: list[int]
+    generated: bool
+
+    def shown(self) -> str:
+        return with_markers(self.text, self.citations)
+
+
+@dataclass
 class AnswerResult:
     question: str
     answer: str
@@ -34,6 +46,7 @@ class AnswerResult:
     closest: list[dict] = field(default_factory=list)
     note: str = ""
     policy: str = DEFAULT_POLICY.label()
+    parts: list[Part] = field(default_factory=list)  # the answer's sentences: generated or quoted
 
     def as_dict(self) -> dict:
         payload = asdict(self)
@@ -43,18 +56,6 @@ class AnswerResult:
             if not sentence["repaired_from"]:
                 del sentence["repaired_from"]
         return payload
-
-
-@dataclass
-class Part:
-    """One sentence of the final answer: a verified generated sentence or a verbatim quote."""
-
-    text: str
-    citations: list[int]
-    generated: bool
-
-    def shown(self) -> str:
-        return with_markers(self.text, self.citations)
 
 
 def _ms(seconds: float) -> float:
@@ -188,7 +189,7 @@ def answer_question(
     timings["total_ms"] = _ms(time.perf_counter() - started)
     note = prompts.DISAGREEMENT_NOTE if selection.disagreement and len(used) > 1 else ""
     return AnswerResult(question, " ".join(p.shown() for p in parts), mode, checked, citations, model, timings,
-                        note=note, policy=label)
+                        note=note, policy=label, parts=parts)
 
 
 def _one_per_fact(kept: list[CheckedSentence]) -> list[CheckedSentence]:

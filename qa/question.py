@@ -22,10 +22,12 @@ _KIND_PATTERNS = [
                         r"|what day|which day|since when)\b")),
     ("person", re.compile(r"^(who|whom|whose)\b")),
 ]
-# "What prisoner exchanges were agreed?", "Which countries ...", "List ...", "Name the ...".
+# "What prisoner exchanges were agreed?", "Which judges blocked the ban?", "List ...", "Name the ...":
+# a plural noun within the first words after which/what. Verbs in -s that follow "what" are not
+# plural nouns ("What happens ...").
+_S_VERBS = r"(?:happens|means|makes|causes|remains|says|counts|seems|looks|goes|does|is|was|has)"
 _LIST = re.compile(
-    r"^(?:list|name (?:the|all|some|every)|which|what)\b(?:\s+(?!is\b|was\b|did\b|does\b|do\b)[\w'’-]+){0,3}?"
-    r"\s+[a-z]+(?<!ss)(?<!us)(?<!is)s\s+(?:were|are|have|had|did|do|has|will|would|could|can)\b"
+    rf"^(?:which|what)\b(?:\s+(?!{_S_VERBS}\b)[\w'’-]+){{0,2}}?\s+(?!{_S_VERBS}\b)[a-z]+(?<!ss)(?<!us)(?<!is)s\b(?!')"
     r"|^(?:list|name (?:the|all|some|every))\b"
 )
 _YES_NO = re.compile(r"^(is|are|was|were|did|does|do|has|have|had|will|would|can|could|should)\b")

@@ -243,8 +243,8 @@ def summarize(
         timings = {"retrieve_ms": elapsed, "generate_ms": 0.0, "verify_ms": 0.0, "total_ms": elapsed}
         return SummaryResult(
             _question(request, title), f"The indexed articles do not cover {request.target}.", "abstained",
-            [], [], model, timings, "no passage is about the topic", [], "", policy.label(), request.scope,
-            request.target,
+            [], [], model, timings, "no passage is about the topic", policy=policy.label(), scope=request.scope,
+            target=request.target,
         )
     title_vectors = None if topic_vector is not None else _title_vectors(pool, embedder)
     salience = salience_scores(vectors, pool, rules, topic_vector, title_vectors)
@@ -274,8 +274,8 @@ def summarize(
     }
     mode = "generated" if any(is_generated for _, _, is_generated in final) else "extractive"
     return SummaryResult(
-        _question(request, title), answer, mode, checked, citations, model, timings, "", [], "", policy.label(),
-        request.scope, request.target,
+        _question(request, title), answer, mode, checked, citations, model, timings, policy=policy.label(),
+        scope=request.scope, target=request.target,
     )
 
 
