@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass, field
 
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
-# no split after initials or titles ("U.S. President", "Mr. Smith")
+# no split after initials or titles ("U.S. President", "Jay Y. Lee", "Mr. Smith")
 _BOUNDARY = re.compile(
-    r"(?<!\b[A-Z]\.[A-Z]\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bMrs\.)"
+    r"(?<!\b[A-Z]\.[A-Z]\.)(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bMrs\.)"
     r"(?<=[.!?\]])\s+(?=[\"“'(]?[A-Z0-9])|\n+"
 )
 _LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d+[.)]|(?:the )?answer(?: is)?\s*:)\s*", re.IGNORECASE)

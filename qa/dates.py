@@ -32,7 +32,8 @@ _PATTERNS = [
     ("month", re.compile(rf"\b(?:{_MONTHS})\.?,?\s+(?:of\s+)?{_YEAR}\b")),
     ("partial-day", re.compile(rf"\b{_DAY}\s+(?:of\s+)?(?:{_MONTHS})\b\.?")),
     ("partial-day", re.compile(rf"\b(?:{_MONTHS})\.?\s+{_DAY}\b(?!\s*(?:%|per\s?cent))")),
-    ("year", re.compile(rf"(?<![\d.,$£€-]){_YEAR}(?![\d%-]|\.\d|,\d)")),
+    # a year, also in a range ("2009-2015"); not part of a longer number, an amount or a percentage
+    ("year", re.compile(rf"(?<![\d.,$£€]){_YEAR}(?![\d%]|\.\d|,\d|-\d{{1,2}}\b)")),
 ]
 
 

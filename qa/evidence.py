@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from qa.dates import Period, find_periods, parse_stored_date
 from qa.policy import AnswerabilityPolicy, AnswerPolicy, EvidencePolicy
 from qa.question import Question
-from qa.textmatch import MONTHS, content_stems, coverage, names, numbers, stem, words
+from qa.textmatch import MONTHS, content_stems, coverage, digit_numbers, names, numbers, stem, words
 
 if TYPE_CHECKING:
     from qa.store.collection import Collection, PassageRow
@@ -104,8 +104,9 @@ def gather(collection: "Collection", passages: list["PassageRow"], policy: Evide
 
 def has_kind(text: str, question: Question) -> bool:
     """Does `text` hold the kind of fact asked for: a new number, a date, a new name?"""
-    if question.kind == "number":
-        return bool(numbers(text) - question.numbers)
+    if question.kind == "number":  # a year is when, not how many
+        years = {n for period in find_periods(text) for n in digit_numbers(period.text)}
+        return bool(numbers(text) - question.numbers - years)
     if question.kind == "date":
         return bool(find_periods(text, 2000)) or bool(set(words(text)) & (MONTHS | _WEEKDAYS))
     if question.kind == "person":
@@ -133,7 +134,7 @@ def slot_filled(text: str, question: Question) -> float:
         return 0.0
     tokens = _TOKEN.findall(text)
     answers = _answer_positions(tokens, question)
-    asked = [i for i, t in enumerate(tokens) if stem(t) in question.stems]
+    asked = [i for i, t in enumerate(tokens) if stem(t) in question.event_stems]
     if not answers or not asked:
         return 0.0
     distance = min(abs(i - j) for i in answers for j in asked)

@@ -111,9 +111,15 @@ class VerifyPolicy:
     paraphrase_coverage: float = knob(
         0.5, "the lower coverage allowed at `paraphrase_similarity` (pairs tune)", 0.0, 1.0)
     support_order: float = knob(
-        0.75, "share of the sentence's content words that follow the cited text's order (after "
+        0.6, "share of the sentence's content words that follow the cited text's order (after "
         "passives are turned active): small models recombine source words into new claims "
         "('proposed by Putin' from 'Putin refused ... proposed by the US'); gold, pairs tune", 0.0, 1.0)
+    similarity_waiver_coverage: float = knob(
+        0.8, "with this share of its words in the cited text, a low similarity is not held against "
+        "a sentence: a clause of a long quote scores low against the whole quote (pairs tune)", 0.0, 1.0)
+    max_novel_words: int = knob(
+        1, "content words the sentence may add beyond the cited text, its article's title and "
+        "the question (synonyms of a paraphrase); more is an added claim (pairs tune)", 0, 20)
     min_claim_words: int = knob(
         3, "a shorter sentence is checked as an answer to the question ('Five days.'), not as a "
         "claim on its own (pairs tune)", 1, 10)

