@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 from qa import evidence as ev
 from qa import prompts
-from qa.citations import parse_answer, quote, with_markers
+from qa.citations import parse_answer, quote, respace, with_markers
 from qa.embed import Embedder
 from qa.generate import Generator, generate_text
 from qa.grounding import CheckedSentence, Citation, Similarity, check_sentences, citation_for, supports
@@ -175,7 +175,7 @@ def answer_question(
         vector = embedder.embed([text])[0]
         return max(float(np.dot(vector, evidence_vectors[n])) for n in cited)
 
-    parsed = parse_answer(draft, {e.n for e in evidence})
+    parsed = parse_answer(respace(draft, [e.text for e in evidence]), {e.n for e in evidence})
     checked = check_sentences(parsed, evidence, similarity, asked, policy.verify)
     kept = _one_per_fact([s for s in checked if s.supported])
     parts = compose(asked, kept, selection, policy)

@@ -72,3 +72,18 @@ def parse_answer(raw: str, valid_ids: set[int]) -> list[AnswerSentence]:
             )
         )
     return sentences
+
+
+_SPACED_ABBREVIATION = re.compile(r"\b((?:[A-Z]\.)*[A-Z][a-z]{0,3})\. (?=([A-Z][\w'’-]*))")
+
+
+def respace(text: str, sources: list[str]) -> str:
+    """Put back the space after an abbreviation ("St.Louis" -> "St. Louis") where the sources
+    write it so. The answer grammar lets a full stop be followed only by a non-space (that is how
+    it keeps one citation per sentence), so the model writes abbreviations without the space."""
+    for source in sources:
+        for match in _SPACED_ABBREVIATION.finditer(source):
+            squeezed = f"{match.group(1)}.{match.group(2)}"
+            if squeezed in text:
+                text = text.replace(squeezed, f"{match.group(1)}. {match.group(2)}")
+    return text

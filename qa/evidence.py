@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from qa.dates import Period, find_periods, parse_stored_date
 from qa.policy import AnswerabilityPolicy, AnswerPolicy, EvidencePolicy
-from qa.question import Question
-from qa.textmatch import MONTHS, content_stems, coverage, digit_numbers, names, numbers, stem, words
+from qa.question import Question, entities
+from qa.textmatch import MONTHS, content_stems, coverage, digit_numbers, name_in, names, numbers, stem, words
 
 if TYPE_CHECKING:
     from qa.store.collection import Collection, PassageRow
@@ -36,6 +36,8 @@ _INJECTION = re.compile(
 )
 _WEEKDAYS = frozenset("today yesterday tomorrow monday tuesday wednesday thursday friday saturday sunday".split())
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’]*|\d+(?:[.,]\d+)*")
+_NEXT_TO = 3  # "Pence cast the tie-breaking vote": the answer and the asked words side by side
+_NEAR_WORDS = 7  # the slot window: farther than this, a value belongs to another part of the sentence
 
 
 @dataclass
@@ -102,15 +104,28 @@ def gather(collection: "Collection", passages: list["PassageRow"], policy: Evide
 # ----- reading one sentence for one question ------------------------------------------------------
 
 
+def new_names(text: str, question: Question) -> set[str]:
+    """Names in `text` that the question does not already hold ("President Donald Trump" holds
+    the question's "Trump"); days and months are dates, not names."""
+    found = set()
+    for entity in entities(text):
+        if any(name_in(word, asked) for word in entity.words for asked in question.name_set):
+            continue
+        found |= {w for w in entity.words if w.lower() not in MONTHS and w.lower() not in _WEEKDAYS}
+    return found
+
+
 def has_kind(text: str, question: Question) -> bool:
     """Does `text` hold the kind of fact asked for: a new number, a date, a new name?"""
+    if question.names_wanted and question.kind is None:
+        return bool(new_names(text, question))
     if question.kind == "number":  # a year is when, not how many
         years = {n for period in find_periods(text) for n in digit_numbers(period.text)}
         return bool(numbers(text) - question.numbers - years)
     if question.kind == "date":
         return bool(find_periods(text, 2000)) or bool(set(words(text)) & (MONTHS | _WEEKDAYS))
     if question.kind == "person":
-        return bool(names(text) - question.name_set)
+        return bool(new_names(text, question))
     return True
 
 
@@ -118,9 +133,10 @@ def _answer_positions(tokens: list[str], question: Question) -> list[int]:
     lowered = [t.lower() for t in tokens]
     if question.kind == "number":
         return [i for i, t in enumerate(lowered) if numbers(t) - question.numbers]
-    if question.kind == "person":
-        found = names(" ".join(tokens)) - question.name_set
-        return [i for i, t in enumerate(tokens) if t.strip("'’") in found]
+    if question.kind == "person" or question.names_wanted:
+        # "married an Armenian": a capitalized word after "a" / "an" is a kind of person, not a name
+        found = new_names(" ".join(tokens), question)
+        return [i for i, t in enumerate(tokens) if t.strip("'’") in found and (i == 0 or lowered[i - 1] not in ("a", "an"))]
     if question.kind == "date":
         return [i for i, t in enumerate(lowered) if t in MONTHS or t in _WEEKDAYS or re.fullmatch(r"(18|19|20)\d\d", t)]
     return []
@@ -135,22 +151,29 @@ def slot_filled(text: str, question: Question) -> float:
     tokens = _TOKEN.findall(text)
     answers = _answer_positions(tokens, question)
     asked = [i for i, t in enumerate(tokens) if stem(t) in question.event_stems]
+    credit = 1.0
+    if not asked and question.kind == "date":  # "He received the 1921 Nobel Prize": the event is a name
+        asked, credit = [i for i, t in enumerate(tokens) if stem(t) in question.stems], 0.5
     if not answers or not asked:
         return 0.0
     distance = min(abs(i - j) for i in answers for j in asked)
-    return 1.0 if distance <= 3 else 0.5 if distance <= 7 else 0.0
+    return credit * (1.0 if distance <= _NEXT_TO else 0.5 if distance <= _NEAR_WORDS else 0.0)
 
 
 def date_fit(question: Question, item: Evidence, grace_days: int) -> str:
     """"match", "open" or "contradicts": do the sentence's own dates (a dateline's "March 17"
     completed with the article's year) or the article's date fall in the periods the question
     names? An article with no date and a sentence with none leave the question's date open."""
-    if not question.periods:
+    if not question.periods and not question.undated:
         return "open"
     published = parse_stored_date(item.date)
-    stated: list[Period] = find_periods(f"{item.title}. {item.previous} {item.text}", published.year if published else None)
+    year = published.year if published else None
+    stated: list[Period] = find_periods(f"{item.title}. {item.previous} {item.text}", year)
+    asked = list(question.periods) + [p for text in question.undated for p in find_periods(text, year)]
+    if not asked:
+        return "open"  # "on May 7" in an article with no date: which May 7 is unknown
     verdicts = []
-    for period in question.periods:
+    for period in asked:
         if any(period.overlaps(found) for found in stated):
             verdicts.append("match")
         elif published is not None:
@@ -196,7 +219,11 @@ def score(question: Question, candidates: list[Evidence], similarities: list[flo
             + policy.weight_date * {"match": 1.0, "open": 0.0, "contradicts": -1.0}[fit]
             - policy.rank_penalty * candidate.passage_rank
         )
-    return sorted(candidates, key=lambda c: -c.score)
+    if question.kind is None and not question.names_wanted:
+        return sorted(candidates, key=lambda c: -c.score)
+    # "who", "how many", "when": a sentence without a name, a number or a date cannot answer,
+    # however close it is; those that can come first
+    return sorted(candidates, key=lambda c: (not has_kind(c.text, question), -c.score))
 
 
 # ----- answerability -----------------------------------------------------------------------------
@@ -247,7 +274,9 @@ def assess(
         asked = ", ".join(p.text for p in question.periods)
         return Answerability(False, f"the closest articles are dated {best.date or 'otherwise'}, not {asked}")
     if not has_kind(best.text, question):
-        return Answerability(False, f"no {question.kind} found in the closest sentence")
+        return Answerability(False, f"no {question.kind or 'name'} found in the closest sentence")
+    if question.kind and max(slot_filled(e.text, question) for e in top) < rules.min_slot:
+        return Answerability(False, f"no {question.kind} next to what was asked in the closest sentences")
     if question.focus and stem(question.focus) not in content_stems(in_context(best)):
         return Answerability(False, f"the closest sentence does not mention the {question.focus} asked for")
     overlap = coverage(set(question.stems), content_stems(in_context(best)))
@@ -286,6 +315,14 @@ def is_duplicate(a: Evidence, b: Evidence, policy: EvidencePolicy) -> bool:
     return bool(union) and len(left & right) / len(union) >= policy.duplicate_overlap and numbers(a.text) == numbers(b.text)
 
 
+def same_names(a: Evidence, b: Evidence, question: Question) -> bool:
+    """For a list of names ("which judges ..."), a sentence naming no one new beyond what an earlier
+    item named adds no item to the list."""
+    if not (question.is_list and question.names_wanted):
+        return False
+    return new_names(b.text, question) <= new_names(a.text, question)
+
+
 def answers_alone(question: Question, item: Evidence, policy: AnswerPolicy) -> bool:
     """Could this one sentence be an answer by itself: about the question, with the kind of fact
     asked for, in the period asked about, with (most of) its names?"""
@@ -298,15 +335,38 @@ def answers_alone(question: Question, item: Evidence, policy: AnswerPolicy) -> b
     if date_fit(question, item, policy.evidence.date_grace_days) == "contradicts":
         return False
     share, _ = missing_share(question, f"{item.context} {item.text}", policy.answerability, None)
-    return share <= policy.answerability.max_missing_terms
+    return share <= policy.answerability.max_missing_terms_item
 
 
-def _values(item: Evidence, question: Question) -> frozenset[str]:
+def primary_value(text: str, question: Question) -> str | None:
+    """The value of the asked kind that answers: nearest to the asked-about words (within seven
+    words), and of those, nearest to the question's names. "Rutte's VVD was set to win 33 seats
+    ... Wilders' party with 20 seats" gives 33 for "how many seats did Rutte's VVD win"."""
+    tokens = _TOKEN.findall(text)
+    answers = _answer_positions(tokens, question)
+    asked = [i for i, t in enumerate(tokens) if stem(t) in question.event_stems]
+    named = [i for i, t in enumerate(tokens) if any(name_in(t, n) for n in question.name_set)]
+    if not answers or not asked:
+        return None
+    def distance(i: int) -> tuple[int, int]:
+        return min(abs(i - j) for j in asked), min((abs(i - j) for j in named), default=0)
+    best = min(answers, key=distance)
+    if distance(best)[0] > _NEAR_WORDS:
+        return None
+    return tokens[best].lower()
+
+
+def disagree(first: Evidence, other: Evidence, question: Question) -> bool:
+    """Two articles give different values for what was asked: each one's answering value is one
+    the other's sentence never states."""
+    if question.kind not in ("number", "date") or other.doc_id == first.doc_id:
+        return False
+    mine, theirs = primary_value(first.text, question), primary_value(other.text, question)
+    if mine is None or theirs is None:
+        return False
     if question.kind == "number":
-        return frozenset(numbers(item.text) - question.numbers)
-    if question.kind == "date":
-        return frozenset(p.text for p in find_periods(item.text, 2000))
-    return frozenset()
+        return not (numbers(mine) & numbers(other.text)) and not (numbers(theirs) & numbers(first.text))
+    return mine not in other.text.lower() and theirs not in first.text.lower()
 
 
 def select(question: Question, ranked: list[Evidence], policy: AnswerPolicy) -> Selection:
@@ -320,7 +380,7 @@ def select(question: Question, ranked: list[Evidence], policy: AnswerPolicy) -> 
     pool = [e for e in ranked if e.score >= rules.select_ratio * best]
     chosen: list[Evidence] = []
     for item in pool:
-        twin = next((c for c in chosen if is_duplicate(c, item, rules)), None)
+        twin = next((c for c in chosen if is_duplicate(c, item, rules) or same_names(c, item, question)), None)
         if twin is not None:
             if item.doc_id != twin.doc_id and all(d.doc_id != item.doc_id for d in twin.also):
                 twin.also.append(item)
@@ -335,20 +395,18 @@ def select(question: Question, ranked: list[Evidence], policy: AnswerPolicy) -> 
         for item in chosen:
             first_of_doc.setdefault(item.doc_id, item)
         chosen = list(first_of_doc.values()) + [c for c in chosen if c not in first_of_doc.values()]
+    # another article that gives a different value for what was asked, among the close runners-up
+    rival = None
+    if not question.is_list:
+        rival = next((o for o in pool if o is not chosen[0] and disagree(chosen[0], o, question)
+                      and answers_alone(question, o, policy)), None)
+        if rival is not None and rival not in chosen:
+            chosen.append(rival)
     for number, item in enumerate(chosen, start=1):
         item.n = number
     for number, item in enumerate((d for e in chosen for d in e.also), start=len(chosen) + 1):
         item.n = number
     facts = [chosen[0].n] + [c.n for c in chosen[1:] if question.is_list and answers_alone(question, c, policy)]
-    disagreement = False
-    if question.kind in ("number", "date") and not question.is_list:
-        first_values = _values(chosen[0], question)
-        for other in chosen[1:]:
-            values = _values(other, question)
-            if (other.doc_id != chosen[0].doc_id and first_values and values and not (values & first_values)
-                    and slot_filled(other.text, question) >= 0.5 and slot_filled(chosen[0].text, question) >= 0.5
-                    and answers_alone(question, other, policy)):
-                disagreement = True
-                facts.append(other.n)
-                break
-    return Selection(chosen, facts, disagreement)
+    if rival is not None:
+        facts.append(rival.n)
+    return Selection(chosen, facts, rival is not None)

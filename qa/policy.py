@@ -91,6 +91,14 @@ class AnswerabilityPolicy:
     common_term_weight: float = knob(
         0.35, "weight of a name found in more than `common_term_share` of the articles ('US', "
         "'Trump' in a politics archive): missing it says little (news tune)", 0.0, 1.0)
+    max_missing_terms_item: float = knob(
+        0.5, "the same for one sentence added to an answer as a list item or a rival figure, once "
+        "the top evidence as a whole has passed: 'a shrine in southern Pakistan' still counts for "
+        "the Lal Shahbaz Qalandar shrine (news tune)", 0.0, 1.0)
+    min_slot: float = knob(
+        0.5, "a 'how many' / 'who' / 'when' question needs its number, name or date within seven "
+        "words of the asked-about words in one of the top sentences: 'seven southern states' does "
+        "not answer 'how many popular votes' (gold + news tune)", 0.0, 1.0)
     common_term_share: float = knob(
         0.05, "share of articles above which a name counts as common (news tune)", 0.0, 1.0)
 

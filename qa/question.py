@@ -17,7 +17,8 @@ from qa.textmatch import FUNCTION_WORDS, QUESTION_WORDS, STOPWORDS, content_stem
 _KIND_PATTERNS = [
     ("number", re.compile(r"^(how many|how much|how long|how old|how far|how big|how large|how high|how often"
                           r"|what (percentage|percent|share|number|amount|proportion|sum|total|tally|score|age)"
-                          r"|by how much|at what (age|price|rate|cost))\b")),
+                          r"|by how much|at what (age|price|rate|cost)"
+                          r"|what (was|were|is) the (\w+ ){0,2}(vote|tally|score|count|margin|toll|turnout))\b")),
     ("date", re.compile(r"^(when|what year|which year|in what year|on what (date|day)|what date|in which year"
                         r"|what day|which day|since when)\b")),
     ("person", re.compile(r"^(who|whom|whose)\b")),
@@ -37,7 +38,26 @@ _FOCUS = [
 ]
 _POSSESSIVE = re.compile(r"['’]s$")
 _HOW = re.compile(r"^\s*how\s+(?:many|much|long|old|far|big|large|high|often)\b", re.IGNORECASE)
-_CAPITALIZED_RUN = re.compile(r"(?:[A-Z][\w'’.-]*[\w]|[A-Z])(?:\s+(?:of\s+|de\s+|al-)?(?:[A-Z][\w'’.-]*[\w]|[A-Z]))*")
+# A run of capitalized words; a possessive ends it ("Jesse Klaver's GreenLeft" is two names).
+_NAME_WORD = r"(?:[A-Z][\w.-]*(?:['’](?!s\b)[\w.-]+)*[\w]|[A-Z])"
+_CAPITALIZED_RUN = re.compile(rf"{_NAME_WORD}(?:\s+(?:of\s+|de\s+|al-)?{_NAME_WORD})*(?:['’]s\b)?")
+
+
+_UNIT_WORDS = {
+    "long": "second minute hour day week month year decade",
+    "old": "year age aged old",
+    "often": "time times daily weekly monthly yearly",
+    "far": "metre meter kilometre kilometer mile km",
+}
+_UNITS = {how: frozenset(stem(w) for w in units.split()) for how, units in _UNIT_WORDS.items()}
+
+
+def _how(text: str) -> str:
+    match = _HOW.match(text)
+    return match.group(0).split()[-1].lower() if match else ""
+
+
+_ANY_YEAR = 2000  # completes "May 7" only to find it; the article's year decides which May 7
 
 
 @dataclass(frozen=True)
@@ -63,10 +83,12 @@ class Question:
     text: str
     kind: str | None  # number | date | person | None
     is_list: bool
+    names_wanted: bool  # "which judges ...": each item of the answer is a name
     is_yes_no: bool
     entities: tuple[Entity, ...]
     numbers: frozenset[str]  # digits in the question that are not part of a date
     periods: tuple[Period, ...]
+    undated: tuple[str, ...]  # a month and day with no year ("on May 7"), completed per article
     focus: str | None
     stems: frozenset[str]
 
@@ -81,8 +103,9 @@ class Question:
 
     @property
     def event_stems(self) -> frozenset[str]:
-        """What is asked about, beside whom: the content words that are not names."""
-        return self.stems - {stem(word) for word in self.name_set}
+        """What is asked about, beside whom: the content words that are not names, and the units
+        a "how long" / "how old" answer comes in."""
+        return (self.stems - {stem(word) for word in self.name_set}) | _UNITS.get(_how(self.text), frozenset())
 
 
 def answer_kind(text: str) -> str | None:
@@ -106,7 +129,7 @@ def focus_noun(text: str) -> str | None:
 def entities(text: str, periods: tuple[Period, ...] = ()) -> tuple[Entity, ...]:
     """Runs of capitalized words that are names: "Vladimir Putin", "United States"; ordinary
     words that open the question ("What", "Did") and the months of its dates are left out."""
-    in_dates = {word for period in periods for word in re.findall(r"[A-Za-z]+", period.text)}
+    in_dates = {word for period in find_periods(text, _ANY_YEAR) for word in re.findall(r"[A-Za-z]+", period.text)}
     wanted = names(text) - in_dates
     found: list[Entity] = []
     for match in _CAPITALIZED_RUN.finditer(text):
@@ -120,9 +143,9 @@ def entities(text: str, periods: tuple[Period, ...] = ()) -> tuple[Entity, ...]:
 def analyze(text: str) -> Question:
     text = " ".join(text.split())
     periods = tuple(find_periods(text))
-    in_dates = {n for period in periods for n in digit_numbers(period.text)}
+    in_dates = {n for period in find_periods(text, _ANY_YEAR) for n in digit_numbers(period.text)}
     without_dates = _HOW.sub(" ", text)  # "how long", "how many": the question's form, not its topic
-    for period in periods:  # dates are matched as periods, not as words
+    for period in find_periods(text, _ANY_YEAR):  # dates are matched as periods, not as words
         without_dates = without_dates.replace(period.text, " ")
     lowered = text.lower()
     kind = answer_kind(text)
@@ -131,10 +154,13 @@ def analyze(text: str) -> Question:
         text=text,
         kind=kind,
         is_list=is_list,
+        names_wanted=kind == "person" or (kind is None and lowered.startswith("which")),
         is_yes_no=bool(_YES_NO.match(lowered)),
         entities=entities(text, periods),
         numbers=frozenset(digit_numbers(text) - in_dates),
         periods=periods,
+        undated=tuple(p.text for p in find_periods(text, _ANY_YEAR) if p.precision == "day" and p.text not in
+                      {q.text for q in periods}),
         focus=focus_noun(text),
         stems=frozenset(content_stems(without_dates) - {stem(w) for w in QUESTION_WORDS}),
     )

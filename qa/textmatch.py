@@ -102,10 +102,15 @@ def _stemmer():
     return snowballstemmer.stemmer("english")
 
 
+# Past tenses simplemma leaves as they are (each is also a noun or an adjective: "the won",
+# "a shot"); read as the verb, the sense news uses them in.
+_LEMMA_OVERRIDES = {"won": "win", "broke": "break", "felt": "feel", "shook": "shake", "shot": "shoot", "left": "leave"}
+
+
 def _lemma(word: str) -> str:
     import simplemma
 
-    return simplemma.lemmatize(word, lang="en").lower()
+    return _LEMMA_OVERRIDES.get(word) or simplemma.lemmatize(word, lang="en").lower()
 
 
 def content_words(text: str) -> list[str]:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.citations import MARKER, parse_answer, split_answer
+from qa.citations import MARKER, parse_answer, respace, split_answer
 
 
 def only(raw: str, valid: set[int] = frozenset({1, 2, 3})):
@@ -163,3 +163,12 @@ def test_property_sentences_and_citations_survive(items, valid):
         unique = list(dict.fromkeys(ids))
         assert sentence.citations == [i for i in unique if i in valid]
         assert sentence.dropped == [i for i in unique if i not in valid]
+
+
+def test_respace_puts_back_spaces_after_abbreviations_the_sources_use():
+    sources = ["He was found at a home outside St. Louis, St. Charles County police said.", "U.S. President Trump"]
+    assert respace("Berry was found outside St.Louis, St.Charles County. [1]", sources) == (
+        "Berry was found outside St. Louis, St. Charles County. [1]"
+    )
+    assert respace("The U.S.President spoke. [2]", sources) == "The U.S. President spoke. [2]"
+    assert respace("It cost 3.5 million. [1]", sources) == "It cost 3.5 million. [1]"

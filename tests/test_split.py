@@ -81,3 +81,16 @@ def test_paragraphs_by_lines_otherwise():
     text = "One.\nTwo.\n  \nThree."
     assert len(paragraph_spans("One.\nTwo.\nThree.")) == 3
     assert [text[a:b] for a, b in paragraph_spans(text)] == ["One.\nTwo.", "Three."]
+
+
+def test_number_at_a_sentence_end_stays_with_its_sentence():
+    # pysbd alone cuts "on March" from "20." (read as a numbered list item)
+    text = (
+        "Hearings\nThe committee will begin hearings for the nominee, Neil Gorsuch, on March 20. Committee"
+        " Chairman Chuck Grassley made the announcement on Thursday. Questioning will begin on March 21. The"
+        " hearing is the first step."
+    )
+    pieces = [text[s.start : s.end] for s in split_sentences(text)]
+    assert "The committee will begin hearings for the nominee, Neil Gorsuch, on March 20." in pieces
+    assert "Committee Chairman Chuck Grassley made the announcement on Thursday." in pieces
+    assert "Questioning will begin on March 21." in pieces

@@ -78,7 +78,29 @@ def sentence_spans_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
     rest = _trim(text, start + cursor, end)
     if rest:
         spans.append(rest)
-    return spans
+    return _rejoin_numbers(text, spans)
+
+
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
+_OPENS_WITH_NUMBER = re.compile(r"\d{1,4}[.)]\s")
+
+
+def _rejoin_numbers(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """pysbd reads "... on March 20. Committee Chairman ..." as a list item "20." opening a
+    sentence and cuts "on March" off: the number goes back to the piece that does not end a
+    sentence, and the rest stays a sentence of its own."""
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        number = _OPENS_WITH_NUMBER.match(text, start)
+        if joined and number and not _ENDS_SENTENCE.search(text[joined[-1][0] : joined[-1][1]]):
+            cut = start + len(number.group(0).rstrip())
+            joined[-1] = (joined[-1][0], cut)
+            rest = _trim(text, cut, end)
+            if rest:
+                joined.append(rest)
+        else:
+            joined.append((start, end))
+    return joined
 
 
 def split_sentences(text: str, pages: Sequence[PageSpan] = ()) -> list[Sentence]:

@@ -1,0 +1,88 @@
+"""Answers beyond one quote, with the fake embedder and a scripted generator: lists from several
+articles, disagreeing sources, citation repair, and what the terminal shows."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from qa.cli import main
+from tests.scripted import SCRIPTS
+
+ARTICLES = {
+    "a.txt": "Geneva talks\nRussia and Ukraine agreed a prisoner exchange of 175 soldiers on each side.\n",
+    "b.txt": "Caucasus deal\nArmenia and Azerbaijan agreed a prisoner exchange of 15 soldiers in Sochi.\n",
+    "c.txt": "Harbour fire\nAt least 12 people died in the harbour fire, the fire brigade said on Monday.\n",
+    "d.txt": "Harbour fire toll\nThe number of people who died in the harbour fire rose to 17, officials said.\n",
+}
+
+
+@pytest.fixture
+def collection(tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name, text in ARTICLES.items():
+        (folder / name).write_text(text)
+    assert CliRunner().invoke(main, ["index", str(folder), "-c", "news"]).exit_code == 0
+    return folder
+
+
+def ask(question: str, script: str, *extra: str) -> dict:
+    SCRIPTS["current"] = script
+    result = CliRunner().invoke(main, ["ask", question, "-c", "news", "--model", "scripted:current", "--json", *extra])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_list_question_gets_one_cited_sentence_per_article(collection):
+    payload = ask("What prisoner exchanges were agreed?", "Russia and Ukraine agreed a prisoner exchange of 175 soldiers. [1]")
+    assert payload["mode"] == "mixed"  # the model wrote one fact; the other is quoted
+    assert "175" in payload["answer"] and "15 soldiers" in payload["answer"]
+    assert {c["source"].rsplit("/", 1)[-1] for c in payload["citations"]} == {"a.txt", "b.txt"}
+    assert [p["generated"] for p in payload["parts"]] == [True, False]
+
+
+def test_disagreeing_sources_are_both_cited_with_a_note(collection):
+    payload = ask("How many people died in the harbour fire?", "At least 12 people died in the harbour fire. [1]")
+    assert payload["note"] == "The articles give different figures; each is cited."
+    assert "12" in payload["answer"] and "17" in payload["answer"]
+    assert len(payload["citations"]) == 2
+
+
+def test_copied_sentence_under_the_wrong_number_is_re_cited(collection):
+    # the model copies evidence [2] (the fire toll) but cites [1]
+    payload = ask("How many people died in the harbour fire?", "The number of people who died in the harbour fire rose to 17. [1]")
+    repaired = [s for s in payload["sentences"] if s.get("repaired_from")]
+    assert repaired and repaired[0]["supported"]
+    by_number = {c["n"]: c for c in payload["citations"]}
+    assert "17" in by_number[repaired[0]["citations"][0]]["quote"]
+
+
+def test_year_only_in_article_metadata_does_not_veto(tmp_path):
+    folder = tmp_path / "html"
+    folder.mkdir()
+    (folder / "vote.html").write_text(
+        "<html><head><title>DeVos confirmed</title><meta name='date' content='2017-02-07'></head><body><article>"
+        "<h1>DeVos confirmed</h1><p>The Senate confirmed Betsy DeVos as education secretary by 51 votes to 50 after"
+        " Vice President Mike Pence broke the tie.</p><p>Teachers' unions had opposed the nomination for weeks.</p>"
+        "</article></body></html>"
+    )
+    assert CliRunner().invoke(main, ["index", str(folder), "-c", "dated"]).exit_code == 0
+    SCRIPTS["current"] = "The Senate confirmed Betsy DeVos by 51 votes to 50. [1]"
+    for question, answered in (("How many votes confirmed Betsy DeVos in February 2017?", True),
+                               ("How many votes confirmed Betsy DeVos in February 2019?", False)):
+        result = CliRunner().invoke(main, ["ask", question, "-c", "dated", "--model", "scripted:current", "--json"])
+        payload = json.loads(result.stdout)
+        assert (payload["mode"] != "abstained") == answered, payload
+
+
+def test_terminal_does_not_print_a_quote_twice(collection):
+    SCRIPTS["current"] = "Nothing here. [1]"
+    result = CliRunner().invoke(main, ["ask", "How many people died in the harbour fire?", "-c", "news", "--model",
+                                       "scripted:current"])
+    assert result.exit_code == 0
+    quote = "At least 12 people died in the harbour fire, the fire brigade said on Monday."
+    assert result.stdout.count(quote) == 1  # in the answer, not again under Sources
+    assert "Sources:" in result.stdout and "para." in result.stdout
