@@ -35,7 +35,7 @@ class EvidencePolicy:
         5, "passages retrieved for an ordinary question (`-k`); more only adds distractors on gold", 1, 50)
     passages_list: int = knob(
         10, "passages retrieved when a question asks for a list: its items sit in different "
-        "articles; news tune: 10 found the second item where 5 did not", 1, 50)
+        "articles, which five passages from one article crowd out (set by judgment; not swept)", 1, 50)
     weight_overlap: float = knob(
         0.5, "word overlap with the question, beside embedding similarity: similarity alone ranks "
         "topical sentences over the one with the asked words (gold)", 0.0, 2.0)
@@ -48,10 +48,10 @@ class EvidencePolicy:
     weight_slot: float = knob(
         0.25, "the asked-for fact stands next to the asked-about words, not elsewhere in the "
         "sentence: picks 'Pence cast the tie-breaking vote' over a sentence naming another "
-        "senator; news tune", 0.0, 1.0)
+        "senator; gold + news tune: 0.5 traded one gold answer for one news answer", 0.0, 1.0)
     weight_date: float = knob(
         0.1, "the article's date or the sentence's own date falls in the period the question "
-        "names; news tune", 0.0, 1.0)
+        "names (set by judgment: a tie-breaker, below the kind and slot weights)", 0.0, 1.0)
     rank_penalty: float = knob(
         0.02, "per retrieval rank: on ties, the better-retrieved passage wins (gold)", 0.0, 0.2)
     select_ratio: float = knob(
@@ -60,17 +60,18 @@ class EvidencePolicy:
     max_evidence: int = knob(3, "quotes shown to the model for an ordinary question (gold)", 1, 10)
     max_facts: int = knob(
         4, "distinct facts (one cited sentence each) in a list answer; more makes a 2-core "
-        "laptop wait for little (news tune)", 1, 10)
+        "laptop wait for little (set by judgment; the news list questions want 2 to 4 items)", 1, 10)
     duplicate_overlap: float = knob(
         0.8, "two evidence sentences sharing this share of their content words (Jaccard) and the "
         "same numbers are one fact told twice (syndicated copies, overlapping windows): merged, "
-        "both cited; news tune", 0.5, 1.0)
+        "both cited (set by judgment on news copies such as the shrine-bombing wire reports)", 0.5, 1.0)
     second_quote_ratio: float = knob(
         0.9, "a quoted answer adds the runner-up only when it scores this close to the best and "
         "answers on its own (gold)", 0.5, 1.0)
     date_grace_days: int = knob(
         45, "an article dated up to this long after the period a question names still reports "
-        "on it ('in February 2017' matches an article of 2017-03-20); news tune", 0, 400)
+        "on it ('in February 2017' matches an article of 2017-03-20); set by judgment: news "
+        "follow-ups run weeks, not months", 0, 400)
 
 
 @dataclass(frozen=True)
@@ -81,16 +82,18 @@ class AnswerabilityPolicy:
         0.3, "below this cosine the closest sentence is about something else (gold)", 0.0, 1.0)
     min_overlap: float = knob(
         0.5, "share of the question's content words in the best sentence and its title, required "
-        "unless the similarity is at least `close_similarity` (gold)", 0.0, 1.0)
+        "unless the similarity is at least `close_similarity` (gold; news tune: 0.6 lost one answer, "
+        "gained no abstention)", 0.0, 1.0)
     close_similarity: float = knob(
-        0.55, "a sentence this similar answers even with few shared words (gold)", 0.0, 1.0)
+        0.55, "a sentence this similar answers even with few shared words (gold; news tune: 0.65 "
+        "and off each lost answers, gained no abstention)", 0.0, 1.0)
     max_missing_terms: float = knob(
-        0.34, "share (weighted by rarity) of the question's names and numbers the evidence may "
-        "lack before abstaining: one missing first name of three terms passes, the invented "
-        "subject of an unanswerable question does not (news + gold tune)", 0.0, 1.0)
+        0.34, "share (weighted by rarity) of the question's names and numbers the top evidence "
+        "may lack before abstaining: one of three terms may be missing, the subject of an "
+        "unanswerable question may not (gold + news tune: 0.2 lost a news answer, no abstention gained)", 0.0, 1.0)
     common_term_weight: float = knob(
-        0.35, "weight of a name found in more than `common_term_share` of the articles ('US', "
-        "'Trump' in a politics archive): missing it says little (news tune)", 0.0, 1.0)
+        0.35, "weight of a name found in more than `common_term_share` of the passages ('US', "
+        "'Trump' in a politics archive): missing it says little (set by judgment)", 0.0, 1.0)
     max_missing_terms_item: float = knob(
         0.5, "the same for one sentence added to an answer as a list item or a rival figure, once "
         "the top evidence as a whole has passed: 'a shrine in southern Pakistan' still counts for "
@@ -100,7 +103,8 @@ class AnswerabilityPolicy:
         "words of the asked-about words in one of the top sentences: 'seven southern states' does "
         "not answer 'how many popular votes' (gold + news tune)", 0.0, 1.0)
     common_term_share: float = knob(
-        0.05, "share of articles above which a name counts as common (news tune)", 0.0, 1.0)
+        0.05, "share of passages above which a name counts as common: 'Trump' is in about 15 % of "
+        "the news passages, 'Tillerson' in under 1 % (set by judgment)", 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -109,10 +113,12 @@ class VerifyPolicy:
 
     support_similarity: float = knob(
         0.62, "cosine between a sentence and its cited text; a supported rewrite scores above, an "
-        "unrelated claim below (gold); waived when every content word is in the cited text", 0.0, 1.0)
+        "unrelated claim below (gold); waived above `similarity_waiver_coverage` (pairs tune: "
+        "0.5 and 0.62 gave the same verdicts once the other rules were in)", 0.0, 1.0)
     paraphrase_similarity: float = knob(
         0.8, "a sentence this close to its cited text may reword more (coverage down to "
-        "`paraphrase_coverage`): fluent rewrites of bigger models (pairs tune)", 0.0, 1.0)
+        "`paraphrase_coverage`) and state an action in its own verb: fluent rewrites of bigger "
+        "models (pairs tune)", 0.0, 1.0)
     support_coverage: float = knob(
         0.6, "share of the sentence's content words found in the cited text and its context: "
         "below it, the sentence adds claims (gold, pairs tune)", 0.0, 1.0)
@@ -121,13 +127,15 @@ class VerifyPolicy:
     support_order: float = knob(
         0.6, "share of the sentence's content words that follow the cited text's order (after "
         "passives are turned active): small models recombine source words into new claims "
-        "('proposed by Putin' from 'Putin refused ... proposed by the US'); gold, pairs tune", 0.0, 1.0)
+        "('proposed by Putin' from 'Putin refused ... proposed by the US'); pairs tune: 0.75 "
+        "rejected 5 more faithful sentences for no unsupported one, 0.5 let one more through", 0.0, 1.0)
     similarity_waiver_coverage: float = knob(
         0.8, "with this share of its words in the cited text, a low similarity is not held against "
         "a sentence: a clause of a long quote scores low against the whole quote (pairs tune)", 0.0, 1.0)
     max_novel_words: int = knob(
-        1, "content words the sentence may add beyond the cited text, its article's title and "
-        "the question (synonyms of a paraphrase); more is an added claim (pairs tune)", 0, 20)
+        1, "content words the sentence may add beyond the cited text (and the names its article "
+        "gives for a pronoun): a synonym passes, an added claim does not; pairs tune: 2 accepted "
+        "5 more faithful and 2 more unsupported sentences", 0, 20)
     min_claim_words: int = knob(
         3, "a shorter sentence is checked as an answer to the question ('Five days.'), not as a "
         "claim on its own (pairs tune)", 1, 10)
