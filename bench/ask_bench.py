@@ -37,6 +37,8 @@ def main() -> None:
     from qa.embed import load_embedder
     from qa.generate import load_generator
     from qa.indexer import index_paths, manifest_for
+    from qa.policy import default_policy
+    from qa.question import analyze
     from qa.retrieve import search
     from qa.store.collection import Collection
 
@@ -62,13 +64,16 @@ def main() -> None:
         print(f"warm ask {key:12}: {statistics.median(values):8.0f} ms (median of {len(values)})")
 
     # the same prompt and grammar, through qa's generator and through llama-cpp-python directly
-    hits = search(store, embedder, QUESTION, 5)
-    candidates = ev.gather(store, [h.passage for h in hits])
+    policy = default_policy()
+    asked = analyze(QUESTION)
+    hits = search(store, embedder, QUESTION, policy.evidence.passages_list if asked.is_list else policy.evidence.passages_default)
+    candidates = ev.gather(store, [h.passage for h in hits], policy.evidence)
     vectors = embedder.embed([QUESTION] + [ev.in_context(c) for c in candidates])
-    ranked = ev.score(QUESTION, candidates, [float(v @ vectors[0]) for v in vectors[1:]])
-    evidence = ev.select(QUESTION, ranked)
-    messages = evidence_messages(QUESTION, evidence)
-    grammar = prompts.answer_grammar([e.n for e in evidence])
+    ranked = ev.score(asked, candidates, [float(v @ vectors[0]) for v in vectors[1:]], policy.evidence)
+    selection = ev.select(asked, ranked, policy)
+    evidence = selection.evidence
+    messages = evidence_messages(QUESTION, evidence, len(selection.facts) > 1)
+    grammar = prompts.answer_grammar([e.n for e in evidence], max_sentences=max(2, len(selection.facts)))
     from llama_cpp import LlamaGrammar
 
     ours, raw = [], []

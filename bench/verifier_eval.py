@@ -1,6 +1,6 @@
 """The verifier's own figures on the labelled claim / cited-text pairs (tests/data/verifier/).
 
-    python bench/verifier_eval.py [--split tune|heldout|all] [--failures]
+    python bench/verifier_eval.py [--split tune|heldout|all] [--failures] [--judge GGUF]
 
 For each split: the share of unsupported claims the verifier accepts (must stay at or below 1 %)
 and the share of supported claims, faithful paraphrases included, it accepts (target: at least
@@ -29,8 +29,9 @@ def load(split: str) -> list[dict]:
     return rows
 
 
-def judge(rows: list[dict], embedder, policy) -> list[tuple[dict, bool, list[str]]]:
-    """(pair, accepted, reasons) for every pair."""
+def judge(rows: list[dict], embedder, policy, reader=None) -> list[tuple[dict, bool, list[str]]]:
+    """(pair, accepted, reasons) for every pair; `reader` is a model's yes/no judgment, asked as
+    in `qa ask` about pairs that fail only a wording proxy."""
     from qa.question import analyze
     from qa.verify import Cited, verify_sentence
 
@@ -43,6 +44,9 @@ def judge(rows: list[dict], embedder, policy) -> list[tuple[dict, bool, list[str
         similarity = max(float(vectors[row["claim"]] @ vectors[t]) for t in row["cited"])
         question = analyze(row["question"]) if row.get("question") else None
         verdict = verify_sentence(row["claim"], cited, similarity, question, policy.verify)
+        if verdict.soft_only and reader is not None and reader(row["claim"], " ".join(row["cited"]), context.get("title") or ""):
+            out.append((row, True, ["accepted by the model's reading"]))
+            continue
         out.append((row, verdict.supported, verdict.reasons))
     return out
 
@@ -73,6 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=["tune", "heldout", "all"], default="all")
     parser.add_argument("--failures", action="store_true")
+    parser.add_argument("--judge", metavar="GGUF", help="also let this model judge pairs that fail only a wording proxy")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     sys.path.insert(0, str(REPO))
@@ -82,8 +87,14 @@ def main() -> None:
     policy = default_policy()
     embedder = load_embedder(None)
     print(f"policy {policy.label()}")
+    reader = None
+    if args.judge:
+        from qa.generate import load_generator
+
+        reader = load_generator(args.judge, None).judge
+        print(f"judge: {Path(args.judge).name}")
     for split in (["tune", "heldout"] if args.split == "all" else [args.split]):
-        report(split, judge(load(split), embedder, policy), args.failures)
+        report(split, judge(load(split), embedder, policy, reader), args.failures)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,8 @@ class AnswerResult:
                 del sentence["reasons"]
             if not sentence["repaired_from"]:
                 del sentence["repaired_from"]
+            if not sentence["judged"]:
+                del sentence["judged"]
         return payload
 
 
@@ -176,7 +178,7 @@ def answer_question(
         return max(float(np.dot(vector, evidence_vectors[n])) for n in cited)
 
     parsed = parse_answer(respace(draft, [e.text for e in evidence]), {e.n for e in evidence})
-    checked = check_sentences(parsed, evidence, similarity, asked, policy.verify)
+    checked = check_sentences(parsed, evidence, similarity, asked, policy.verify, judge=reader(generator, policy))
     kept = _one_per_fact([s for s in checked if s.supported])
     parts = compose(asked, kept, selection, policy)
     cite_duplicates(parts, selection, similarity, asked, policy)
@@ -190,6 +192,13 @@ def answer_question(
     note = prompts.DISAGREEMENT_NOTE if selection.disagreement and len(used) > 1 else ""
     return AnswerResult(question, " ".join(p.shown() for p in parts), mode, checked, citations, model, timings,
                         note=note, policy=label, parts=parts)
+
+
+def reader(generator: Generator, policy: AnswerPolicy):
+    """The generator as a judge of wording, if it is large enough to be trusted with it."""
+    judge = getattr(generator, "judge", None)
+    size = getattr(generator, "parameters", 0)
+    return judge if judge is not None and size >= policy.verify.judge_min_parameters else None
 
 
 def _one_per_fact(kept: list[CheckedSentence]) -> list[CheckedSentence]:

@@ -11,7 +11,13 @@ _BOUNDARY = re.compile(
     r"(?<!\b[A-Z]\.[A-Z]\.)(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bMrs\.)"
     r"(?<=[.!?\]])\s+(?=[\"“'(]?[A-Z0-9])|\n+"
 )
-_LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d+[.)]|(?:the )?answer(?: is)?\s*:)\s*", re.IGNORECASE)
+_LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d+[.)]|(?:the )?answer(?: is)?\s*:|quote\s*\d+\s*:)\s*", re.IGNORECASE)
+# What bigger models add about the prompt itself: "..., according to quote number 1", "(n)".
+_QUOTE_REFERENCE = re.compile(
+    r",?\s*(?:(?:according to|as (?:stated|evidenced|shown) (?:in|by)|as per|from|in|see)\s+)?quote(?: number)?\s*\d+"
+    r"|\s*\(n\)|\s*\[n\]",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -60,7 +66,7 @@ def parse_answer(raw: str, valid_ids: set[int]) -> list[AnswerSentence]:
             for number in re.split(r"\s*[,;]\s*", group):
                 if int(number) not in cited:
                     cited.append(int(number))
-        text = MARKER.sub("", piece)
+        text = _QUOTE_REFERENCE.sub("", MARKER.sub("", piece))
         text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
         if not re.search(r"\w", text):
             continue

@@ -69,6 +69,22 @@ class LlamaGenerator:
     def load(self) -> None:
         self._llama  # noqa: B018 - load now, so timings separate loading from generating
 
+    @property
+    def parameters(self) -> int:
+        return self.info.parameters
+
+    def judge(self, claim: str, quote: str, title: str) -> bool | None:
+        """Does `quote` state everything `claim` says, in this model's reading? None for a base
+        model, which does not follow the instruction."""
+        if not self.info.chat_template:
+            return None
+        messages = [
+            {"role": "system", "content": prompts.JUDGE_SYSTEM},
+            {"role": "user", "content": prompts.JUDGE_USER.format(title=title, quote=quote, claim=claim)},
+        ]
+        answer = "".join(self.generate(messages, max_tokens=2, grammar=prompts.JUDGE_GRAMMAR))
+        return answer.strip() == "yes"
+
     def generate(self, messages: list[Message], *, max_tokens: int, grammar: str | None = None) -> Iterator[str]:
         from llama_cpp import LlamaGrammar
 

@@ -10,7 +10,7 @@ from qa.citations import AnswerSentence
 from qa.evidence import Evidence
 from qa.policy import VerifyPolicy
 from qa.question import Question
-from qa.verify import Cited, verify_sentence
+from qa.verify import Cited, Verdict, verify_sentence
 
 # The similarity of a sentence to the evidence items it cites (by their numbers).
 Similarity = Callable[[str, list[int]], float]
@@ -37,6 +37,7 @@ class CheckedSentence:
     supported: bool
     reasons: list[str] = field(default_factory=list)
     repaired_from: list[int] = field(default_factory=list)  # what the model cited, when re-cited
+    judged: bool = False  # failed only a wording proxy and was accepted by the model's reading
 
 
 def citation_for(item: Evidence) -> Citation:
@@ -48,6 +49,10 @@ def cited(item: Evidence) -> Cited:
     return Cited(item.text, item.title, item.date, item.previous)
 
 
+# Does the quote state everything the claim says? (claim, quote, article title) -> yes / no / no opinion.
+Judge = Callable[[str, str, str], "bool | None"]
+
+
 def check_sentences(
     parsed: list[AnswerSentence],
     evidence: list[Evidence],
@@ -55,9 +60,11 @@ def check_sentences(
     question: Question | None = None,
     policy: VerifyPolicy | None = None,
     repair: bool = True,
+    judge: Judge | None = None,
 ) -> list[CheckedSentence]:
-    """Verify every sentence against what it cites. With `repair`, a sentence its citation does
-    not back, but another single evidence item does, is re-cited to that item."""
+    """Verify every sentence against what it cites. A sentence that fails only a wording proxy
+    is accepted if `judge` (a model large enough to read) says the quote states it. With `repair`,
+    a sentence its citation does not back, but another single evidence item does, is re-cited."""
     by_number = {e.n: e for e in evidence}
     checked = []
     for sentence in parsed:
@@ -66,6 +73,11 @@ def check_sentences(
             sentence.text, [cited(i) for i in items],
             similarity(sentence.text, sentence.citations) if items else 0.0, question, policy,
         )
+        judged = False
+        if verdict.soft_only and judge is not None:
+            quote = " ".join(" ".join(i.text.split()) for i in items)
+            if judge(sentence.text, quote, items[0].title):
+                verdict, judged = Verdict(True, []), True
         citations, repaired_from = sentence.citations, []
         if not verdict.supported and repair and items:
             for other in evidence:
@@ -76,7 +88,7 @@ def check_sentences(
                     verdict, citations, repaired_from = alternative, [other.n], sentence.citations
                     break
         reasons = verdict.reasons + [f"unknown citation [{n}] dropped" for n in sentence.dropped]
-        checked.append(CheckedSentence(sentence.text, citations, verdict.supported, reasons, repaired_from))
+        checked.append(CheckedSentence(sentence.text, citations, verdict.supported, reasons, repaired_from, judged))
     return checked
 
 

@@ -136,6 +136,12 @@ class VerifyPolicy:
         1, "content words the sentence may add beyond the cited text (and the names its article "
         "gives for a pronoun): a synonym passes, an added claim does not; pairs tune: 2 accepted "
         "5 more faithful and 2 more unsupported sentences", 0, 20)
+    judge_min_parameters: float = knob(
+        1.0e8, "a chat model this large reads a sentence that fails only a wording proxy (order, "
+        "similarity, an action in other words) against its quote and may accept it (yes/no, "
+        "grammar-bound). Pairs tune (bench/verifier_eval.py --judge): SmolLM2-135M, Qwen 0.5B and "
+        "1.5B each accepted 1 of 173 unsupported and 79-80 of 97 supported; saying yes to all "
+        "accepted 2 and 81, no judge 1 and 74", 0.0, 1e12)
     min_claim_words: int = knob(
         3, "a shorter sentence is checked as an answer to the question ('Five days.'), not as a "
         "claim on its own (pairs tune)", 1, 10)

@@ -20,6 +20,15 @@ USER = "Evidence:\n{evidence}\n\nQuestion: {question}\n{instruction}"
 ANSWER_INSTRUCTION = "Answer in one or two sentences, each ending with [n]."
 LIST_INSTRUCTION = "Answer with one sentence for each quote that answers the question, each ending with [n]."
 
+# The model as a reader: does a quote say what a sentence claims? Asked only about sentences
+# that pass every hard rule and fail only a wording proxy, and only of models large enough.
+JUDGE_SYSTEM = (
+    "You check claims against quotes from news articles. A claim is supported only if the quote "
+    "states everything in it: every fact, number, name and who did what. Answer yes or no."
+)
+JUDGE_USER = "Article: {title}\nQuote: {quote}\nClaim: {claim}\nDoes the quote state everything in the claim?"
+JUDGE_GRAMMAR = 'root ::= "yes" | "no"'
+
 # Shown before an answer whose sources give different values for what was asked.
 DISAGREEMENT_NOTE = "The articles give different figures; each is cited."
 ABSTAIN_TEXT = "The indexed articles do not say."

@@ -172,3 +172,16 @@ def test_respace_puts_back_spaces_after_abbreviations_the_sources_use():
     )
     assert respace("The U.S.President spoke. [2]", sources) == "The U.S. President spoke. [2]"
     assert respace("It cost 3.5 million. [1]", sources) == "It cost 3.5 million. [1]"
+
+
+@pytest.mark.parametrize(
+    "raw, text",
+    [
+        ("Quote 2: Two Republicans opposed DeVos. [2]", "Two Republicans opposed DeVos."),
+        ("De Lima was arrested on drug charges, quote number 3. [3]", "De Lima was arrested on drug charges."),
+        ("The mechanics were arrested, as evidenced by quote number 1. [1]", "The mechanics were arrested."),
+        ('The film was "Moonlight" (n). [1]', 'The film was "Moonlight".'),
+    ],
+)
+def test_references_to_the_prompt_are_removed(raw, text):
+    assert [s.text for s in parse_answer(raw, {1, 2, 3})] == [text]
