@@ -43,7 +43,7 @@ def main() -> None:
     from qa.store.collection import Collection
 
     settings = Settings.from_env()
-    embedder = load_embedder(settings.embed_model)
+    embedder = load_embedder(settings)
     embedder.embed(["warm up"])  # imports torch and sentence-transformers
     imported = time.perf_counter()
     index_paths(settings, embedder, [str(REPO / "seeds")])

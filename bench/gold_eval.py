@@ -72,7 +72,7 @@ def run(names: list[str], models: list[str | None], news_folder: Path, show_fail
     from qa.policy import default_policy
     from qa.store.collection import Collection
 
-    embedder = load_embedder(None)
+    embedder = load_embedder()
     policy = default_policy()
     print(f"policy {policy.label()}")
     print(f"{'model':<34} {'set':<5} {'split':<8} {'correct':>9} {'abstain':>9} {'unsup':>5} {'generated':>10} {'mixed':>5} {'s/q':>5}")

@@ -52,7 +52,7 @@ def main() -> None:
     from qa.store.collection import Collection
     from qa.summarize import Request, summarize
 
-    embedder = load_embedder(None)
+    embedder = load_embedder()
     generator = load_generator(args.model, None)
     generator.load()
     for name, paths in (("seed", [REPO / "seeds"]), ("fifty", [corpus])):

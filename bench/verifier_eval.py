@@ -85,7 +85,7 @@ def main() -> None:
     from qa.policy import default_policy
 
     policy = default_policy()
-    embedder = load_embedder(None)
+    embedder = load_embedder()
     print(f"policy {policy.label()}")
     reader = None
     if args.judge:

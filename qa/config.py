@@ -26,11 +26,21 @@ class ChunkSettings:
     splitter: str = "pysbd-en-2"  # 2: a number cut off a sentence's end ("on March 20.") is joined back
 
 
+def _embed_runtime(value: str | None) -> str:
+    from qa.errors import QAError
+
+    runtime = (value or "onnx").strip().lower()
+    if runtime not in ("onnx", "torch"):
+        raise QAError(f"QA_EMBED_RUNTIME={value}: use onnx (the default) or torch (sentence-transformers)")
+    return runtime
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
     collection: str = DEFAULT_COLLECTION
     embed_model: str | None = None
+    embed_runtime: str = "onnx"
     model: str | None = None
     chunk: ChunkSettings = field(default_factory=ChunkSettings)
     max_document_mb: float = 20.0
@@ -43,6 +53,7 @@ class Settings:
         settings = cls(
             home=home,
             embed_model=env.get("QA_EMBED_MODEL") or None,
+            embed_runtime=_embed_runtime(env.get("QA_EMBED_RUNTIME")),
             model=env.get("QA_MODEL") or None,
             max_document_mb=float(env.get("QA_MAX_DOCUMENT_MB", "20")),
         )
@@ -64,3 +75,22 @@ class Settings:
     @property
     def collection_dir(self) -> Path:
         return self.home / "collections" / self.collection
+
+
+def physical_cores() -> int:
+    """Cores this process may run on, counting hyperthread siblings once: compute-bound
+    kernels (llama.cpp, ONNX Runtime) run slower, not faster, with one thread per sibling."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        cores, current = set(), {}
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                key, _, value = line.partition(":")
+                current[key.strip()] = value.strip()
+                if not line.strip():
+                    cores.add((current.get("physical id"), current.get("core id")))
+                    current = {}
+        cores.discard((None, None))
+    except OSError:
+        cores = set()
+    return max(1, min(usable, len(cores) or usable))

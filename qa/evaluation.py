@@ -193,7 +193,7 @@ def run_gold(settings, corpus: list[Path], gold: list[Path], model: str | None =
     from qa.generate import load_generator
     from qa.indexer import index_paths, manifest_for
 
-    embedder = load_embedder(settings.embed_model)
+    embedder = load_embedder(settings)
     index_paths(settings, embedder, [str(path) for path in corpus])
     store = Collection.open_reader(settings, manifest_for(settings, embedder))
     generator = load_generator(model, settings.model)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from qa.dates import Period, find_periods, parse_stored_date
 from qa.policy import AnswerabilityPolicy, AnswerPolicy, EvidencePolicy
 from qa.question import Question, entities
-from qa.textmatch import MONTHS, content_stems, coverage, digit_numbers, name_in, names, numbers, stem, words
+from qa.textmatch import MONTHS, content_stems, coverage, digit_numbers, name_in, numbers, stem, words
 
 if TYPE_CHECKING:
     from qa.store.collection import Collection, PassageRow

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
 from qa import prompts
+from qa.config import physical_cores
 from qa.errors import QAError
 from qa.gguf import GGUFInfo
 from qa.models import check_model, resolve_model
@@ -54,7 +54,7 @@ class LlamaGenerator:
     def _llama(self):
         from llama_cpp import Llama
 
-        threads = max(1, min(os.cpu_count() or 2, 8))
+        threads = physical_cores()
         try:
             return Llama(
                 model_path=str(self.info.path), n_ctx=self.n_ctx, n_threads=threads,

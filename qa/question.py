@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from qa.dates import Period, find_periods
-from qa.textmatch import FUNCTION_WORDS, QUESTION_WORDS, STOPWORDS, content_stems, digit_numbers, name_in, names, stem
+from qa.textmatch import FUNCTION_WORDS, QUESTION_WORDS, content_stems, digit_numbers, name_in, names, stem
 
 # The answer kind, from how the question opens.
 _KIND_PATTERNS = [

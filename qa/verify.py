@@ -23,7 +23,6 @@ from qa.textmatch import (
     content_stems,
     coverage,
     digit_numbers,
-    name_in,
     names,
     numbers,
     stem,

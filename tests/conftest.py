@@ -39,7 +39,15 @@ def embedder() -> HashEmbedder:
     return HashEmbedder()
 
 
+@pytest.fixture(scope="session")
+def shared_embedders(tmp_path_factory) -> Path:
+    """One ONNX export of the bundled embedder for the whole run (it takes seconds), in a temp dir."""
+    return tmp_path_factory.mktemp("embedders")
+
+
 @pytest.fixture
-def real_env(monkeypatch):
+def real_env(monkeypatch, qa_home, shared_embedders):
     """For slow tests: the real bundled embedder instead of the fake."""
     monkeypatch.delenv("QA_EMBED_MODEL", raising=False)
+    (qa_home / "models").mkdir(parents=True, exist_ok=True)
+    (qa_home / "models" / "embedders").symlink_to(shared_embedders, target_is_directory=True)

@@ -23,7 +23,7 @@ def test_verifier_rejects_unsupported_and_accepts_most_faithful_claims(real_env)
 
     judged = []
     for split in ("tune", "heldout"):
-        judged += verifier_eval.judge(verifier_eval.load(split), load_embedder(None), default_policy())
+        judged += verifier_eval.judge(verifier_eval.load(split), load_embedder(), default_policy())
     supported = [accepted for row, accepted, _ in judged if row["label"] == "supported"]
     unsupported = [accepted for row, accepted, _ in judged if row["label"] == "unsupported"]
     print(f"unsupported accepted {sum(unsupported)}/{len(unsupported)}, supported accepted {sum(supported)}/{len(supported)}")

@@ -118,7 +118,7 @@ def open_for_answers(collection: str, model: str | None):
     from qa.store.collection import Collection
 
     settings = settings_for(collection)
-    embedder = load_embedder(settings.embed_model)
+    embedder = load_embedder(settings)
     generator = load_generator(model, settings.model)
     manifest = manifest_for(settings, embedder)
     store = Collection.open_reader(settings, manifest)

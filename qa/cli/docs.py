@@ -85,7 +85,7 @@ def remove_command(documents: tuple[str, ...], collection: str, as_json: bool) -
     from qa.indexer import remove_documents
 
     settings = settings_for(collection)
-    removed = remove_documents(settings, load_embedder(settings.embed_model), list(documents))
+    removed = remove_documents(settings, load_embedder(settings), list(documents))
     if as_json:
         emit_json([{"id": i, "source": s, "passages": n} for i, s, n in removed])
         return

@@ -75,7 +75,7 @@ def index_command(paths: tuple[str, ...], rebuild: bool, collection: str, as_jso
     if not paths and not rebuild:
         raise click.UsageError("give at least one PATH (a file, a folder, or - for stdin), or --rebuild")
     settings = settings_for(collection)
-    embedder = load_embedder(settings.embed_model)
+    embedder = load_embedder(settings)
     report = index_paths(
         settings,
         embedder,

@@ -48,7 +48,7 @@ def search_command(query: str, k: int, collection: str, as_json: bool) -> None:
     if not query.strip():
         raise click.UsageError("QUERY is empty")
     settings = settings_for(collection)
-    embedder = load_embedder(settings.embed_model)
+    embedder = load_embedder(settings)
     store = Collection.open_reader(settings, manifest_for(settings, embedder))
     if store.conn is None:
         raise click.ClickException(

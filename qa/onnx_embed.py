@@ -1,0 +1,177 @@
+"""Run a sentence-transformers model with ONNX Runtime, and export it to ONNX once, locally.
+
+The export reads the installed weights with torch (nothing is downloaded), checks that the ONNX
+graph gives the same sentence vectors as torch on sample texts, and only then moves the file
+into place, atomically; a failed or interrupted export leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from qa.config import physical_cores
+from qa.embed import ModelFolder, quiet_transformers
+from qa.errors import QAError
+
+# Bumped when the exported graph changes, so an older export is replaced rather than reused.
+EXPORT_VERSION = 1
+# An export must reproduce torch's sentence vectors this closely on the sample texts.
+MIN_EXPORT_COSINE = 0.999
+_SAMPLE_TEXTS = (
+    "What prisoner exchanges were agreed?",
+    "Putin said Russia would release 23 seriously wounded Ukrainian soldiers.",
+    "The council voted 7-2 on Tuesday to close the old bridge for repairs, officials said.",
+    "a",
+)
+
+
+class OnnxEmbedder:
+    """The model folder's encoder as an ONNX graph; pooling and normalizing done in numpy."""
+
+    batch_size = 32
+    runtime = "onnx"
+
+    def __init__(self, folder: ModelFolder, cache_dir: Path, notify: Callable[[str], None]) -> None:
+        self.folder = folder
+        self.name = folder.name
+        self.model_file = cache_dir / f"{folder.fingerprint}-v{EXPORT_VERSION}.onnx"
+        self.notify = notify
+
+    @property
+    def fingerprint(self) -> str:
+        return self.folder.fingerprint
+
+    @property
+    def dimension(self) -> int:
+        return self.folder.dimension
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.folder.count_tokens(texts)
+
+    @cached_property
+    def session(self):
+        if not self.model_file.is_file():
+            self.notify(f"preparing the embedding model for fast use (once): {self.model_file}")
+            started = time.perf_counter()
+            export_onnx(self.folder, self.model_file)
+            self.notify(f"prepared in {time.perf_counter() - started:.1f}s")
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = physical_cores()
+        options.inter_op_num_threads = 1
+        try:
+            return onnxruntime.InferenceSession(str(self.model_file), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own unexported exception types
+            raise QAError(
+                f"could not load the embedding model {self.model_file} ({str(exc).splitlines()[0]});"
+                " delete the file and it is prepared again"
+            ) from None
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self.folder.tokenizer.encode_batch(list(texts))
+        # similar lengths share a batch, so little of each batch is padding
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            out[rows] = self._embed_batch([encodings[i].ids for i in rows])
+        return out
+
+    def _embed_batch(self, token_ids: list[list[int]]) -> np.ndarray:
+        feed = _padded(token_ids)
+        wanted = {i.name for i in self.session.get_inputs()}
+        hidden = self.session.run(None, {name: value for name, value in feed.items() if name in wanted})[0]
+        return pool(hidden, feed["attention_mask"], self.folder.pooling)
+
+
+def pool(hidden: np.ndarray, mask: np.ndarray, mode: str) -> np.ndarray:
+    """Sentence vectors from token vectors, as sentence-transformers' Pooling + Normalize."""
+    if mode == "cls":
+        vectors = hidden[:, 0, :]
+    else:
+        weights = mask[..., None].astype(hidden.dtype)
+        vectors = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def export_onnx(folder: ModelFolder, target: Path) -> None:
+    """Write `folder`'s encoder to `target` as ONNX, checked against torch, atomically."""
+    quiet_transformers()
+    try:
+        import torch
+        from transformers import AutoModel
+    except ImportError as exc:
+        raise QAError(f"preparing the embedding model needs torch and transformers ({exc})") from None
+
+    model = AutoModel.from_pretrained(str(folder.path), attn_implementation="eager", local_files_only=True).eval()
+    takes_types = "token_type_ids" in inspect.signature(model.forward).parameters
+
+    class Encoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids=None):
+            extra = {"token_type_ids": token_type_ids} if takes_types else {}
+            return self.model(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
+
+    # the sample batch has padding, so the traced graph keeps the masked path
+    sample = _padded([folder.tokenizer.encode(text).ids for text in _SAMPLE_TEXTS])
+    names = ["input_ids", "attention_mask"] + (["token_type_ids"] if takes_types else [])
+    inputs = tuple(torch.from_numpy(sample[name]) for name in names)
+    axes = {name: {0: "batch", 1: "tokens"} for name in [*names, "last_hidden_state"]}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            # eval mode on the wrapper too: the exporter restores the wrapper's mode to every
+            # submodule afterwards, and a wrapper left in training mode would turn dropout on
+            encoder = Encoder().eval()
+            expected = pool(encoder(*inputs).numpy(), sample["attention_mask"], folder.pooling)
+            torch.onnx.export(
+                encoder, inputs, temporary, input_names=names, output_names=["last_hidden_state"],
+                dynamic_axes=axes, opset_version=17, dynamo=False,
+            )
+        _check_export(Path(temporary), sample, names, expected, folder.pooling)
+        with open(temporary, "rb") as written:
+            os.fsync(written.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _padded(token_ids: list[list[int]]) -> dict[str, np.ndarray]:
+    width = max(len(ids) for ids in token_ids)
+    input_ids = np.zeros((len(token_ids), width), dtype=np.int64)
+    mask = np.zeros_like(input_ids)
+    for row, ids in enumerate(token_ids):
+        input_ids[row, : len(ids)] = ids
+        mask[row, : len(ids)] = 1
+    return {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
+
+
+def _check_export(path: Path, sample: dict[str, np.ndarray], names: list[str], expected: np.ndarray, mode: str) -> None:
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    hidden = session.run(None, {name: sample[name] for name in names})[0]
+    cosine = float((pool(hidden, sample["attention_mask"], mode) * expected).sum(axis=1).min())
+    if cosine < MIN_EXPORT_COSINE:
+        raise QAError(f"the ONNX export differs from torch (cosine {cosine:.4f}); use QA_EMBED_RUNTIME=torch")
