@@ -47,6 +47,11 @@ class Embedder(Protocol):
         """L2-normalized float32 vectors, one row per text."""
         ...
 
+    def embed_passages(self, texts: Sequence[str]) -> "np.ndarray":
+        """Vectors of passages for the index; a runtime may trade exactness for speed here, as
+        long as search ranks the same (queries always go through `embed`)."""
+        ...
+
 
 EmbedderFactory = Callable[[str], Embedder]
 _FACTORIES: dict[str, EmbedderFactory] = {}
@@ -159,23 +164,30 @@ class ModelFolder:
         kinds = {m["type"].rsplit(".", 1)[-1] for m in modules} if isinstance(modules, list) else {"Transformer"}
         return kinds <= _ONNX_MODULES and self.pooling in _ONNX_POOLING and (self.path / "tokenizer.json").is_file()
 
-    @cached_property
-    def tokenizer(self):
+    def _load_tokenizer(self):
         from tokenizers import Tokenizer
 
         tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
-        tokenizer.enable_truncation(self.max_seq_length)
         tokenizer.no_padding()
+        return tokenizer
+
+    @cached_property
+    def tokenizer(self):
+        """For embedding: cut at the model's length, as sentence-transformers does."""
+        tokenizer = self._load_tokenizer()
+        tokenizer.enable_truncation(self.max_seq_length)
+        return tokenizer
+
+    @cached_property
+    def _counting_tokenizer(self):
+        # its own instance: indexing counts tokens in one thread while another embeds
+        tokenizer = self._load_tokenizer()
+        tokenizer.no_truncation()
         return tokenizer
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word-piece tokens of each text, without the special tokens, not truncated."""
-        tokenizer = self.tokenizer
-        tokenizer.no_truncation()
-        try:
-            encodings = tokenizer.encode_batch(list(texts), add_special_tokens=False)
-        finally:
-            tokenizer.enable_truncation(self.max_seq_length)
+        encodings = self._counting_tokenizer.encode_batch(list(texts), add_special_tokens=False)
         return [len(encoding.ids) for encoding in encodings]
 
 
@@ -230,3 +242,6 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def embed_passages(self, texts: Sequence[str]) -> "np.ndarray":
+        return self.embed(texts)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa.config import Settings
 from qa.embed import Embedder
@@ -22,6 +26,9 @@ from qa.ingest.readers import (
 )
 from qa.ingest.split import chunk_text
 from qa.store.collection import Collection, Manifest
+
+if TYPE_CHECKING:
+    import numpy as np
 
 STDIN = "-"
 _COMMIT_SECONDS = 30.0
@@ -129,22 +136,200 @@ def index_paths(
     targets = collect_targets(paths, report)
     manifest = manifest_for(settings, embedder)
     with Collection.open_writer(settings, manifest, rebuild=rebuild) as collection:
-        work: list[Callable[[], RawDocument]] = [
+        reads: list[Callable[[], RawDocument]] = [
             (lambda path=path: read_path(path, settings.max_document_bytes)) for path in targets.files
         ]
         if targets.stdin and stdin_bytes is not None:
-            work.append(lambda: _read_stdin(stdin_bytes(), settings.max_document_bytes))
-        progress.start(len(work) + (len(collection.documents()) if rebuild else 0))
+            reads.append(lambda: _read_stdin(stdin_bytes(), settings.max_document_bytes))
+        stored = {document.source: document for document in collection.documents()}
+        progress.start(len(reads) + (len(stored) if rebuild else 0))
         batch = _Batch(collection, manifest, settings.commit_every_documents)
+        embedding = _EmbeddingQueue(embedder, batch, report, progress)
         if rebuild:
-            _rechunk_all(collection, settings, embedder, batch, report, progress)
-        for read in work:
-            _index_one(read, collection, settings, embedder, batch, report, progress)
+            for document in stored.values():
+                embedding.add(_stored_document(collection, settings, embedder, document.id))
+        with _Preparer(reads, stored, settings, embedder) as prepared:
+            for item in prepared:
+                if isinstance(item, str):
+                    report.errors.append(item)
+                    progress.advance("", 0)
+                elif isinstance(item, RawDocument):
+                    report.notes.extend(item.warnings)
+                    report.unchanged += 1
+                    progress.advance(item.source, 0)
+                else:
+                    report.notes.extend(item.raw.warnings)
+                    embedding.add(item)
+        embedding.flush()
         _remove_missing(collection, targets.directories, batch, report)
         batch.flush()
         progress.finish()
     report.seconds = time.monotonic() - started
     return report
+
+
+@dataclass
+class _Prepared:
+    """A document read and split, waiting for its passages' vectors."""
+
+    raw: RawDocument
+    sentences: list
+    passages: list
+    doc_id: int | None  # the stored document it replaces
+    rechunk: bool = False  # --rebuild: the stored document's text, re-split
+
+    @property
+    def passage_texts(self) -> list[str]:
+        return [self.raw.text[p.start : p.end] for p in self.passages]
+
+
+def _split(raw: RawDocument, settings: Settings, embedder: Embedder) -> tuple[list, list]:
+    return chunk_text(
+        raw.text, embedder.count_tokens, settings.chunk.max_tokens, settings.chunk.overlap_sentences, raw.pages
+    )
+
+
+def _stored_document(collection: Collection, settings: Settings, embedder: Embedder, doc_id: int) -> _Prepared:
+    document = collection.document(doc_id)
+    text = collection.document_text(doc_id)
+    pages = [
+        PageSpan(row[0], row[1], row[2])
+        for row in collection.conn.execute("SELECT page, start, end FROM pages WHERE doc_id = ? ORDER BY page", (doc_id,))
+    ]
+    raw = RawDocument(document.source, document.format, document.title, document.date, text, document.content_hash, pages)
+    return _Prepared(raw, *_split(raw, settings, embedder), doc_id=doc_id, rechunk=True)
+
+
+class _Preparer:
+    """Reads and splits documents in a background thread while the main thread embeds.
+
+    Parsing and sentence splitting are Python; ONNX Runtime releases the GIL while it computes,
+    so the two overlap. Yields, in input order: an error line (str), an unchanged document
+    (RawDocument), or a _Prepared document. A bounded queue keeps memory flat.
+    """
+
+    _DONE = object()
+
+    def __init__(self, reads: list[Callable[[], RawDocument]], stored: dict, settings: Settings, embedder: Embedder) -> None:
+        self.reads = reads
+        self.stored = stored
+        self.settings = settings
+        self.embedder = embedder
+        self.queue: queue.Queue = queue.Queue(maxsize=64)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="qa-prepare", daemon=True)
+
+    def __enter__(self) -> Iterator[str | RawDocument | _Prepared]:
+        self.thread.start()
+        return self._items()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop.set()
+        while self.thread.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                self.queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self.thread.join()
+
+    def _items(self) -> Iterator[str | RawDocument | _Prepared]:
+        while True:
+            item = self.queue.get()
+            if item is self._DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def _put(self, item) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            for read in self.reads:
+                if self.stop.is_set() or not self._put(self._prepare(read)):
+                    return
+            self._put(self._DONE)
+        except BaseException as exc:  # handed to the main thread, which raises it
+            self._put(exc)
+
+    def _prepare(self, read: Callable[[], RawDocument]) -> str | RawDocument | _Prepared:
+        try:
+            raw = read()
+        except UnreadableDocument as exc:
+            return str(exc).replace(f"{Path.cwd()}{os.sep}", "")
+        existing = self.stored.get(raw.source)
+        if existing is not None and existing.content_hash == raw.content_hash and existing.passages:
+            return raw
+        sentences, passages = _split(raw, self.settings, self.embedder)
+        return _Prepared(raw, sentences, passages, doc_id=existing.id if existing else None)
+
+
+class _EmbeddingQueue:
+    """Collects split documents and embeds their passages together, a few hundred at a time:
+    batches then hold passages of similar length from many documents, so little is padding,
+    and a passage repeated word for word (a syndicated copy) is embedded once."""
+
+    group_passages = 256
+    _REMEMBERED = 4096  # vectors kept for repeats; at 384 floats, about 6 MB
+
+    def __init__(self, embedder: Embedder, batch: _Batch, report: IndexReport, progress: Progress) -> None:
+        self.embedder = embedder
+        self.batch = batch
+        self.report = report
+        self.progress = progress
+        self.waiting: list[_Prepared] = []
+        self.recent: OrderedDict[str, "np.ndarray"] = OrderedDict()
+
+    def add(self, item: _Prepared) -> None:
+        self.waiting.append(item)
+        if sum(len(w.passages) for w in self.waiting) >= self.group_passages:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.waiting:
+            return
+        vectors = self._embed_unique([text for item in self.waiting for text in item.passage_texts])
+        offset = 0
+        for item in self.waiting:
+            item_vectors = vectors[offset : offset + len(item.passages)]
+            offset += len(item.passages)
+            self._write(item, item_vectors)
+        self.waiting = []
+
+    def _embed_unique(self, texts: list[str]) -> "np.ndarray":
+        import numpy as np
+
+        missing = list(dict.fromkeys(t for t in texts if t not in self.recent))
+        if missing:
+            for text, vector in zip(missing, self.embedder.embed_passages(missing)):
+                self.recent[text] = vector
+        rows = []
+        for text in texts:
+            self.recent.move_to_end(text)
+            rows.append(self.recent[text])
+        while len(self.recent) > self._REMEMBERED:
+            self.recent.popitem(last=False)
+        return np.stack(rows) if rows else np.zeros((0, self.embedder.dimension), dtype=np.float32)
+
+    def _write(self, item: _Prepared, vectors: "np.ndarray") -> None:
+        raw, sentences, passages = item.raw, item.sentences, item.passages
+        if item.rechunk:
+            self.batch.add(lambda tx, doc_id=item.doc_id: tx.write_chunks(doc_id, raw.text, sentences, passages, vectors))
+        else:
+            self.batch.add(lambda tx, doc_id=item.doc_id: tx.put_document(raw, sentences, passages, vectors, doc_id=doc_id))
+            if item.doc_id is None:
+                self.report.added += 1
+            else:
+                self.report.updated += 1
+        self.report.passages += len(passages)
+        self.progress.advance(raw.source, len(passages))
 
 
 def _read_stdin(data: bytes, max_bytes: int) -> RawDocument:
@@ -186,67 +371,6 @@ class _Batch:
             for write in self.pending:
                 write(tx)
         self.pending = []
-
-
-def _chunk_and_embed(raw: RawDocument, settings: Settings, embedder: Embedder):
-    sentences, passages = chunk_text(
-        raw.text,
-        embedder.count_tokens,
-        settings.chunk.max_tokens,
-        settings.chunk.overlap_sentences,
-        raw.pages,
-    )
-    vectors = embedder.embed([raw.text[p.start : p.end] for p in passages])
-    return sentences, passages, vectors
-
-
-def _index_one(read, collection, settings, embedder, batch: _Batch, report: IndexReport, progress: Progress) -> None:
-    label = "stdin"
-    try:
-        raw = read()
-    except UnreadableDocument as exc:
-        report.errors.append(str(exc).replace(f"{Path.cwd()}{os.sep}", ""))
-        progress.advance(label, 0)
-        return
-    label = raw.source
-    report.notes.extend(raw.warnings)
-    existing = collection.find_document(raw.source)
-    if existing is not None and existing.content_hash == raw.content_hash and _has_passages(collection, existing.id):
-        report.unchanged += 1
-        progress.advance(label, 0)
-        return
-    sentences, passages, vectors = _chunk_and_embed(raw, settings, embedder)
-    doc_id = existing.id if existing else None
-    batch.add(lambda tx: tx.put_document(raw, sentences, passages, vectors, doc_id=doc_id))
-    if existing is None:
-        report.added += 1
-    else:
-        report.updated += 1
-    report.passages += len(passages)
-    progress.advance(label, len(passages))
-
-
-def _has_passages(collection: Collection, doc_id: int) -> bool:
-    return bool(collection.document_passage_ids(doc_id))
-
-
-def _rechunk_all(collection, settings, embedder, batch: _Batch, report: IndexReport, progress: Progress) -> None:
-    """--rebuild: re-split and re-embed every stored document from its stored text."""
-    for document in collection.documents():
-        text = collection.document_text(document.id)
-        pages = [
-            PageSpan(row[0], row[1], row[2])
-            for row in collection.conn.execute(
-                "SELECT page, start, end FROM pages WHERE doc_id = ? ORDER BY page", (document.id,)
-            )
-        ]
-        raw = RawDocument(document.source, document.format, document.title, document.date, text, document.content_hash, pages)
-        sentences, passages, vectors = _chunk_and_embed(raw, settings, embedder)
-        batch.add(
-            lambda tx, doc_id=document.id, raw=raw, s=sentences, p=passages, v=vectors: tx.write_chunks(doc_id, raw.text, s, p, v)
-        )
-        report.passages += len(passages)
-        progress.advance(document.source, len(passages))
 
 
 def _remove_missing(collection: Collection, directories: list[Path], batch: _Batch, report: IndexReport) -> None:

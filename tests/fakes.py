@@ -38,3 +38,6 @@ class HashEmbedder:
             if not norm:
                 matrix[row, 0] = 1.0
         return matrix
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed(texts)

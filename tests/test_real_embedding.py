@@ -41,13 +41,27 @@ def test_onnx_vectors_match_sentence_transformers(real_env):
     assert (onnx.name, onnx.fingerprint, onnx.dimension) == (reference.name, reference.fingerprint, reference.dimension)
 
 
+def test_int8_passage_vectors_rank_as_the_reference_does(real_env):
+    onnx = load_embedder()
+    reference = SentenceTransformerEmbedder(model_folder(None))
+    passages = real_passages()
+    quantized, exact = onnx.embed_passages(passages), reference.embed(passages)
+    cosine = (quantized * exact).sum(axis=1)
+    assert cosine.mean() >= 0.99 and cosine.min() >= 0.95, (cosine.mean(), cosine.min())
+    # each paragraph's own first sentence, as a query, finds the same paragraph first in both
+    queries = onnx.embed([p[: p.find(". ") + 1] if ". " in p else p for p in passages])
+    same = (np.argmax(queries @ quantized.T, axis=1) == np.argmax(queries @ exact.T, axis=1)).mean()
+    assert same >= 0.97, same
+
+
 def test_export_is_made_once_and_reused(real_env):
     first = load_embedder()
-    first.embed(["warm up"])
-    made = first.model_file.stat().st_mtime_ns
+    first.embed_passages(["warm up"])
+    made = first.model_file.stat().st_mtime_ns, first.int8_file.stat().st_mtime_ns
     again = load_embedder()
-    again.embed(["warm up again"])
-    assert again.model_file == first.model_file and again.model_file.stat().st_mtime_ns == made
+    again.embed_passages(["warm up again"])
+    assert again.int8_file == first.int8_file
+    assert (again.model_file.stat().st_mtime_ns, again.int8_file.stat().st_mtime_ns) == made
     assert not [p for p in first.model_file.parent.iterdir() if p.name.endswith(".tmp")]
 
 
