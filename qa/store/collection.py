@@ -279,12 +279,10 @@ class Collection:
 
     def _vectors_from_sqlite(self, dimension: int) -> FaissVectorIndex:
         assert self.conn is not None
-        index = FaissVectorIndex(dimension)
         ids, matrix = self.all_vectors()
-        if len(ids):
-            index.add(ids, matrix)
-            if self.writable:
-                print(f"note: rebuilt the vector file of '{self.name}' from the database", file=sys.stderr)
+        index = FaissVectorIndex.build(dimension, ids, matrix)
+        if len(ids) and self.writable:
+            print(f"note: rebuilt the vector file of '{self.name}' from the database", file=sys.stderr)
         return index
 
     # ----- writing ---------------------------------------------------------------------------
@@ -315,6 +313,10 @@ class Collection:
         self._set_meta("manifest", json.dumps(asdict(manifest), sort_keys=True))
         self._set_meta("generation", str(new))
         pending = self._vector_path(new, tmp=True)
+        if self._vectors.needs_training():
+            # the collection crossed a size where another index type serves it better; trained
+            # from the exact vectors in SQLite, which this transaction already holds
+            self._vectors = FaissVectorIndex.build(manifest.dimension, *self.all_vectors())
         self._vectors.save(pending)
         if self.before_commit_hook:
             self.before_commit_hook()
