@@ -48,7 +48,7 @@ def main() -> None:
     imported = time.perf_counter()
     index_paths(settings, embedder, [str(REPO / "seeds")])
     store = Collection.open_reader(settings, manifest_for(settings, embedder))
-    generator = load_generator(args.model, settings.model)
+    generator = load_generator(args.model, settings.model, threads=settings.threads)
     load_started = time.perf_counter()
     generator.load()
     loaded = time.perf_counter()

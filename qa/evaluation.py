@@ -196,6 +196,6 @@ def run_gold(settings, corpus: list[Path], gold: list[Path], model: str | None =
     embedder = load_embedder(settings)
     index_paths(settings, embedder, [str(path) for path in corpus])
     store = Collection.open_reader(settings, manifest_for(settings, embedder))
-    generator = load_generator(model, settings.model)
+    generator = load_generator(model, settings.model, threads=settings.threads)
     outcomes = evaluate(load_gold(gold), store, lambda q: answer_question(q, store, embedder, generator))
     return tally(outcomes), outcomes

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from qa import prompts
-from qa.config import physical_cores
+from qa.config import generation_threads
 from qa.errors import QAError
 from qa.gguf import GGUFInfo
 from qa.models import check_model, resolve_model
@@ -33,20 +33,21 @@ def register_generator(scheme: str, factory: GeneratorFactory) -> None:
     _FACTORIES[scheme] = factory
 
 
-def load_generator(flag: str | None, env: str | None, n_ctx: int = 2048) -> Generator:
+def load_generator(flag: str | None, env: str | None, n_ctx: int = 2048, threads: int | None = None) -> Generator:
     spec = flag or env
     if spec and ":" in spec and spec.split(":", 1)[0] in _FACTORIES:
         scheme, arg = spec.split(":", 1)
         return _FACTORIES[scheme](arg)
     choice = resolve_model(flag, env)
-    return LlamaGenerator(check_model(choice), n_ctx=n_ctx)
+    return LlamaGenerator(check_model(choice), n_ctx=n_ctx, threads=threads)
 
 
 class LlamaGenerator:
     """A GGUF model on the CPU; its own chat template when it has one, a plain prompt otherwise."""
 
-    def __init__(self, info: GGUFInfo, n_ctx: int = 2048) -> None:
+    def __init__(self, info: GGUFInfo, n_ctx: int = 2048, threads: int | None = None) -> None:
         self.info = info
+        self.threads = threads
         self.name = info.path.name
         self.n_ctx = min(n_ctx, info.context_length or n_ctx)
 
@@ -54,7 +55,7 @@ class LlamaGenerator:
     def _llama(self):
         from llama_cpp import Llama
 
-        threads = physical_cores()
+        threads = generation_threads(self.threads)
         try:
             return Llama(
                 model_path=str(self.info.path), n_ctx=self.n_ctx, n_threads=threads,

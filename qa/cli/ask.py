@@ -119,7 +119,7 @@ def open_for_answers(collection: str, model: str | None):
 
     settings = settings_for(collection)
     embedder = load_embedder(settings)
-    generator = load_generator(model, settings.model)
+    generator = load_generator(model, settings.model, threads=settings.threads)
     manifest = manifest_for(settings, embedder)
     store = Collection.open_reader(settings, manifest)
     if store.is_empty() and settings.collection == DEFAULT_COLLECTION:
