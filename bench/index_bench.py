@@ -6,7 +6,7 @@ Both read the same files (the first ones in sorted order until --words words) wi
 and splitter, so they embed the same passages. The baseline then encodes every passage with
 sentence-transformers fp32, batch 32, in one call; `qa index` runs as a user runs it, as a fresh
 process into a fresh QA_HOME (the ONNX export is made beforehand and timed apart). Each runs in its own process,
-so each has its own peak RSS. Prints passages/s of both and their ratio, raw embedding seconds
+so each has its own peak RSS (qa's is read when indexing ends, before the raw timing pass). Prints passages/s of both and their ratio, raw embedding seconds
 against wall seconds for qa, and known-item recall@5 / MRR@5 of both: the query is an article's
 lead sentence, a hit is that article among the 5 passages nearest by dense search.
 """
@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -106,7 +107,7 @@ def run_worker(name: str, work: Path) -> dict:
     result = json.loads(out.read_text())
     # the qa worker also re-embeds everything alone afterwards (raw model time); not counted
     result["wall"] = result.get("index_wall", wall)
-    result["rss_mb"] = usage.ru_maxrss / 1024
+    result["rss_mb"] = result.get("index_rss_mb", usage.ru_maxrss / 1024)
     return result
 
 
@@ -157,6 +158,7 @@ def qa_worker(files: list[str], out: Path) -> None:
     embedder.embed_passages = timed_embed
     report = index_paths(settings, embedder, files)
     index_wall = _since_process_start()
+    index_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the raw pass below
     if report.errors:
         print("\n".join(report.errors[:5]), file=sys.stderr)
     # raw model time: the same passages embedded again in one call, with nothing else running
@@ -169,7 +171,7 @@ def qa_worker(files: list[str], out: Path) -> None:
     started = time.perf_counter()
     plain_embed(texts)
     raw = time.perf_counter() - started
-    out.write_text(json.dumps({"passages": report.passages, "embed": embed_seconds, "raw": raw, "index_wall": index_wall}))
+    out.write_text(json.dumps({"passages": report.passages, "embed": embed_seconds, "raw": raw, "index_wall": index_wall, "index_rss_mb": index_rss_mb}))
 
 
 def _since_process_start() -> float:
