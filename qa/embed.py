@@ -201,11 +201,11 @@ def quiet_transformers() -> None:
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
 
 
-class SentenceTransformerEmbedder:
-    """The reference runtime: sentence-transformers on the CPU (imports torch on first use)."""
+class FolderEmbedder:
+    """What every runtime of a model folder shares: its identity, size and token counts."""
 
     batch_size = 32
-    runtime = "torch"
+    runtime = ""
 
     def __init__(self, folder: ModelFolder) -> None:
         self.folder = folder
@@ -221,6 +221,18 @@ class SentenceTransformerEmbedder:
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return self.folder.count_tokens(texts)
+
+    def embed(self, texts: Sequence[str]) -> "np.ndarray":
+        raise NotImplementedError
+
+    def embed_passages(self, texts: Sequence[str]) -> "np.ndarray":
+        return self.embed(texts)
+
+
+class SentenceTransformerEmbedder(FolderEmbedder):
+    """The reference runtime: sentence-transformers on the CPU (imports torch on first use)."""
+
+    runtime = "torch"
 
     @cached_property
     def model(self):
@@ -242,6 +254,3 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
-
-    def embed_passages(self, texts: Sequence[str]) -> "np.ndarray":
-        return self.embed(texts)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.config import physical_cores
-from qa.embed import ModelFolder, quiet_transformers
+from qa.embed import FolderEmbedder, ModelFolder, quiet_transformers
 from qa.errors import QAError
 
 # Bumped when the exported graph changes, so an older export is replaced rather than reused.
@@ -40,7 +40,7 @@ _SAMPLE_TEXTS = (
 )
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(FolderEmbedder):
     """The model folder's encoder as an ONNX graph; pooling and normalizing done in numpy.
 
     Queries, and the sentences an answer is checked against, go through the fp32 graph, which
@@ -48,26 +48,13 @@ class OnnxEmbedder:
     quantized per channel), which ranks as well at twice the speed.
     """
 
-    batch_size = 32
     runtime = "onnx"
 
     def __init__(self, folder: ModelFolder, cache_dir: Path, notify: Callable[[str], None]) -> None:
-        self.folder = folder
-        self.name = folder.name
+        super().__init__(folder)
         self.model_file = cache_dir / f"{folder.fingerprint}-v{EXPORT_VERSION}.onnx"
         self.int8_file = cache_dir / f"{folder.fingerprint}-v{EXPORT_VERSION}-int8.onnx"
         self.notify = notify
-
-    @property
-    def fingerprint(self) -> str:
-        return self.folder.fingerprint
-
-    @property
-    def dimension(self) -> int:
-        return self.folder.dimension
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return self.folder.count_tokens(texts)
 
     def _ensure_exported(self) -> None:
         if not self.model_file.is_file():
