@@ -108,6 +108,9 @@ def _open_session(path: Path):
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = physical_cores()
     options.inter_op_num_threads = 1
+    # The memory-pattern cache keeps a plan per input shape; with every batch a new length it only
+    # grows: embedding 6,000 news passages peaked at 667 MB with it and 506 MB without, same speed.
+    options.enable_mem_pattern = False
     try:
         return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own unexported exception types
