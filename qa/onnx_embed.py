@@ -60,7 +60,14 @@ class OnnxEmbedder(FolderEmbedder):
         if not self.model_file.is_file():
             self.notify(f"preparing the embedding model for fast use (once): {self.model_file}")
             started = time.perf_counter()
-            export_onnx(self.folder, self.model_file)
+            try:
+                export_onnx(self.folder, self.model_file)
+            except Exception as exc:  # torch's exporter fails in many ways on unusual models
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise QAError(
+                    f"could not prepare {self.folder.path} for ONNX Runtime ({reason});"
+                    " set QA_EMBED_RUNTIME=torch to run it with sentence-transformers"
+                ) from None
             self.notify(f"prepared in {time.perf_counter() - started:.1f}s")
 
     @cached_property
@@ -73,7 +80,11 @@ class OnnxEmbedder(FolderEmbedder):
         if not self.int8_file.is_file():
             self._ensure_exported()  # the int8 copy is quantized from the fp32 graph
             self.notify(f"preparing the int8 copy for indexing (once): {self.int8_file}")
-            quantize_int8(self.folder, self.model_file, self.int8_file)
+            try:
+                quantize_int8(self.folder, self.model_file, self.int8_file)
+            except QAError as exc:  # a model that does not survive int8 is indexed in fp32
+                self.notify(f"{exc}; indexing with the fp32 model instead")
+                return self.session
         return _open_session(self.int8_file)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -97,8 +108,7 @@ class OnnxEmbedder(FolderEmbedder):
 
     def _embed_batch(self, session, token_ids: list[list[int]]) -> np.ndarray:
         feed = _padded(token_ids)
-        wanted = {i.name for i in session.get_inputs()}
-        hidden = session.run(None, {name: value for name, value in feed.items() if name in wanted})[0]
+        hidden = session.run(None, _feed(session, feed))[0]
         return pool(hidden, feed["attention_mask"], self.folder.pooling)
 
 
@@ -223,4 +233,4 @@ def _check(path: Path, sample: dict[str, np.ndarray], expected: np.ndarray, mode
     hidden = session.run(None, _feed(session, sample))[0]
     cosine = float((pool(hidden, sample["attention_mask"], mode) * expected).sum(axis=1).min())
     if cosine < minimum:
-        raise QAError(f"{problem} (cosine {cosine:.4f}); use QA_EMBED_RUNTIME=torch")
+        raise QAError(f"{problem} (cosine {cosine:.4f} on sample texts)")

@@ -79,3 +79,33 @@ def test_mean_pooling_ignores_padding_and_normalizes():
 def test_physical_cores_is_within_what_the_process_may_use():
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     assert 1 <= physical_cores() <= usable
+
+
+def test_a_failed_export_is_one_clear_error_and_leaves_no_file(tmp_path, monkeypatch):
+    import qa.onnx_embed as onnx_embed
+
+    def broken_export(folder, target):
+        raise RuntimeError("Unsupported: aten::weird_op\ntrace follows")
+
+    monkeypatch.setattr(onnx_embed, "export_onnx", broken_export)
+    embedder = OnnxEmbedder(ModelFolder(make_folder(tmp_path), "m"), tmp_path / "cache", notify=lambda message: None)
+    with pytest.raises(QAError, match=r"aten::weird_op\); set QA_EMBED_RUNTIME=torch"):
+        embedder.embed(["text"])
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").iterdir())
+
+
+def test_a_model_that_does_not_survive_int8_is_indexed_in_fp32(tmp_path, monkeypatch):
+    import qa.onnx_embed as onnx_embed
+
+    notes = []
+    embedder = OnnxEmbedder(ModelFolder(make_folder(tmp_path), "m"), tmp_path / "cache", notify=notes.append)
+    embedder.model_file.parent.mkdir()
+    embedder.model_file.write_bytes(b"stand-in")
+    monkeypatch.setattr(onnx_embed, "_open_session", lambda path, *args: f"session:{path.name}")
+
+    def lossy(folder, source, target):
+        raise QAError("the int8 embedding model differs from fp32 (cosine 0.9100 on sample texts)")
+
+    monkeypatch.setattr(onnx_embed, "quantize_int8", lossy)
+    assert embedder.passage_session == f"session:{embedder.model_file.name}"
+    assert any("indexing with the fp32 model instead" in note for note in notes)
