@@ -66,7 +66,7 @@ def main() -> None:
         f" {ours['wall']:.1f}s wall: pipeline overhead {ours['wall'] / ours['raw'] - 1:+.0%}"
         " (reading, splitting, storing, process start and imports)"
     )
-    recall = known_item_recall(files, work, home, args.queries)
+    recall = known_item_recall(files, work, args.queries)
     for name, (hits, mrr) in recall.items():
         print(f"known-item {name:<9} recall@5 {hits:.3f}  MRR@5 {mrr:.3f}  ({args.queries} lead-sentence queries)")
 
@@ -183,7 +183,7 @@ def _since_process_start() -> float:
     return now - started_ticks / os.sysconf("SC_CLK_TCK")
 
 
-def known_item_recall(files: list[Path], work: Path, home: Path, count: int) -> dict[str, tuple[float, float]]:
+def known_item_recall(files: list[Path], work: Path, count: int) -> dict[str, tuple[float, float]]:
     import numpy as np
 
     from qa.config import Settings

@@ -25,7 +25,7 @@ from qa.ingest.readers import (
     read_path,
 )
 from qa.ingest.split import chunk_text
-from qa.store.collection import Collection, Manifest
+from qa.store.collection import Collection, DocumentRow, Manifest
 
 if TYPE_CHECKING:
     import numpy as np
@@ -147,7 +147,7 @@ def index_paths(
         embedding = _EmbeddingQueue(embedder, batch, report, progress)
         if rebuild:
             for document in stored.values():
-                embedding.add(_stored_document(collection, settings, embedder, document.id))
+                embedding.add(_stored_document(collection, settings, embedder, document))
         with _Preparer(reads, stored, settings, embedder) as prepared:
             for item in prepared:
                 if isinstance(item, str):
@@ -189,15 +189,15 @@ def _split(raw: RawDocument, settings: Settings, embedder: Embedder) -> tuple[li
     )
 
 
-def _stored_document(collection: Collection, settings: Settings, embedder: Embedder, doc_id: int) -> _Prepared:
-    document = collection.document(doc_id)
-    text = collection.document_text(doc_id)
+def _stored_document(collection: Collection, settings: Settings, embedder: Embedder, document: DocumentRow) -> _Prepared:
+    """--rebuild: a stored document (a row already read by the caller), re-split from its text."""
+    text = collection.document_text(document.id)
     pages = [
         PageSpan(row[0], row[1], row[2])
-        for row in collection.conn.execute("SELECT page, start, end FROM pages WHERE doc_id = ? ORDER BY page", (doc_id,))
+        for row in collection.conn.execute("SELECT page, start, end FROM pages WHERE doc_id = ? ORDER BY page", (document.id,))
     ]
     raw = RawDocument(document.source, document.format, document.title, document.date, text, document.content_hash, pages)
-    return _Prepared(raw, *_split(raw, settings, embedder), doc_id=doc_id, rechunk=True)
+    return _Prepared(raw, *_split(raw, settings, embedder), doc_id=document.id, rechunk=True)
 
 
 class _Preparer:

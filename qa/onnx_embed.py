@@ -185,7 +185,8 @@ def quantize_int8(folder: ModelFolder, source: Path, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     sample = _padded([folder.tokenizer.encode(text).ids for text in _SAMPLE_TEXTS])
-    hidden = _open_session(source).run(None, _feed(_open_session(source), sample))[0]
+    reference = _open_session(source)
+    hidden = reference.run(None, _feed(reference, sample))[0]
     expected = pool(hidden, sample["attention_mask"], folder.pooling)
     with _atomic_file(target) as temporary:
         logging.disable(logging.WARNING)  # the quantizer logs advice to the root logger
