@@ -1,4 +1,8 @@
-from hypothesis import given, settings as hsettings, strategies as st
+import itertools
+
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from qa.ingest.split import build_passages, chunk_text, paragraph_spans, split_sentences
 from tests.conftest import SEEDS
@@ -55,7 +59,7 @@ def test_passages_respect_budget_and_overlap(counts, max_tokens, overlap):
     for passage in passages:
         size = sum(counts[passage.first_sentence : passage.last_sentence + 1])
         assert size <= max_tokens or passage.first_sentence == passage.last_sentence
-    for before, after in zip(passages, passages[1:]):
+    for before, after in itertools.pairwise(passages):
         shared = before.last_sentence - after.first_sentence + 1
         assert after.first_sentence > before.first_sentence
         assert 0 <= shared <= overlap
@@ -94,3 +98,30 @@ def test_number_at_a_sentence_end_stays_with_its_sentence():
     assert "The committee will begin hearings for the nominee, Neil Gorsuch, on March 20." in pieces
     assert "Committee Chairman Chuck Grassley made the announcement on Thursday." in pieces
     assert "Questioning will begin on March 21." in pieces
+
+
+def test_pysbd_is_never_given_more_than_a_window(monkeypatch):
+    """pysbd's time grows with the square of its input: a long paragraph is fed a window at a time."""
+    from qa.ingest import split
+
+    given_lengths = []
+    segmenter = split._segmenter()
+    monkeypatch.setattr(split, "_segmenter", lambda: type("Recording", (), {"segment": lambda self, block: (
+        given_lengths.append(len(block)) or segmenter.segment(block))})())
+    sentence = "The harbour reopened on 3 June after repairs to the north wall. "
+    text = sentence * 300  # 19,500 characters in one paragraph
+    pieces = [text[s.start : s.end] for s in split_sentences(text)]
+    assert max(given_lengths) <= split._SEGMENT_WINDOW < len(text)
+    assert pieces == [sentence.strip()] * 300  # the windows' seams cut no sentence
+
+
+def test_a_line_without_sentence_breaks_is_cut_at_spaces(monkeypatch):
+    from qa.ingest import split
+
+    monkeypatch.setattr(split, "_SEGMENT_WINDOW", 50)
+    text = "harbour  wall   ferry " * 40 + "x" * 120
+    sentences = split_sentences(text)
+    pieces = [text[s.start : s.end] for s in sentences]
+    assert all(piece == piece.strip() and len(piece) <= 50 for piece in pieces)
+    assert "".join(pieces).replace(" ", "") == text.replace(" ", "")
+    assert pieces[-1] == "x" * 20  # no space at all: cut at the window's end
