@@ -10,10 +10,12 @@ from qa import evidence as ev
 from qa import prompts
 from qa.citations import parse_answer, quote, respace, with_markers
 from qa.embed import Embedder
+from qa.errors import QAError
 from qa.generate import Generator, generate_text
 from qa.grounding import CheckedSentence, Citation, Similarity, check_sentences, citation_for, supports
+from qa.injection import neutralize
 from qa.policy import DEFAULT_POLICY, AnswerPolicy, default_policy
-from qa.question import Question, analyze
+from qa.question import Question, analyze, question_problem
 from qa.retrieve import Hit, search
 from qa.store.collection import Collection
 from qa.textmatch import numbers
@@ -65,11 +67,13 @@ def _ms(seconds: float) -> float:
 
 
 def evidence_messages(question: str, evidence: list[ev.Evidence], many: bool = False) -> list[dict[str, str]]:
-    quoted = "\n".join(f"[{e.n}] {' '.join(e.text.split())}" for e in evidence)
+    """The prompt: numbered quotes as data. Chat-template markup in a quote or the question is
+    rewritten (`<|im_start|>` -> `(im_start)`) in this copy only; stored text stays as it is."""
+    quoted = "\n".join(f"[{e.n}] {neutralize(' '.join(e.text.split()))}" for e in evidence)
     instruction = prompts.LIST_INSTRUCTION if many else prompts.ANSWER_INSTRUCTION
     return [
         {"role": "system", "content": prompts.LIST_SYSTEM if many else prompts.SYSTEM},
-        {"role": "user", "content": prompts.USER.format(evidence=quoted, question=question, instruction=instruction)},
+        {"role": "user", "content": prompts.USER.format(evidence=quoted, question=neutralize(question), instruction=instruction)},
     ]
 
 
@@ -139,8 +143,16 @@ def answer_question(
     import numpy as np
 
     policy = policy or default_policy()
+    problem = question_problem(question)
+    if problem:
+        raise QAError(problem)
     started = time.perf_counter()
     asked = analyze(question)
+    model = getattr(generator, "name", "unknown")
+    unmatched = ev.nothing_to_match(asked)
+    if unmatched:  # nothing to search for: say why, rather than quote whatever comes closest
+        timings = {"retrieve_ms": 0.0, "generate_ms": 0.0, "verify_ms": 0.0, "total_ms": _ms(time.perf_counter() - started)}
+        return AnswerResult(question, ABSTAIN_TEXT, "abstained", [], [], model, timings, unmatched, policy=policy.label())
     depth = k or (policy.evidence.passages_list if asked.is_list else policy.evidence.passages_default)
     hits = search(collection, embedder, asked.text, depth)
     candidates = ev.gather(collection, [h.passage for h in hits], policy.evidence)
@@ -149,7 +161,6 @@ def answer_question(
     ranked = ev.score(asked, candidates, similarities, policy.evidence)
     retrieved = time.perf_counter()
     timings = {"retrieve_ms": _ms(retrieved - started), "generate_ms": 0.0, "verify_ms": 0.0}
-    model = getattr(generator, "name", "unknown")
     label = policy.label()
 
     verdict = ev.assess(asked, ranked, policy, collection.term_share)

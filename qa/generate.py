@@ -11,6 +11,7 @@ from qa import prompts
 from qa.config import generation_threads
 from qa.errors import QAError
 from qa.gguf import GGUFInfo
+from qa.injection import neutralize
 from qa.models import check_model, resolve_model
 
 Message = dict[str, str]
@@ -86,9 +87,28 @@ class LlamaGenerator:
         answer = "".join(self.generate(messages, max_tokens=2, grammar=prompts.JUDGE_GRAMMAR))
         return answer.strip() == "yes"
 
+    def plain_text(self, text: str) -> str:
+        """`text` as the model must read it: data. llama-cpp-python tokenizes the rendered chat
+        prompt with special=True, so an article's `<|im_start|>` would become a real turn marker;
+        known markup is rewritten first, then any other piece this model's tokenizer would read
+        as a special token (its vocabulary decides) is broken with a space."""
+        text = neutralize(text)
+        llama = self._llama
+        for _ in range(3):
+            data = text.encode("utf-8")
+            special = llama.tokenize(data, add_bos=False, special=True)
+            if special == llama.tokenize(data, add_bos=False, special=False):
+                return text
+            pieces = {llama.detokenize([t], special=True).decode("utf-8", "ignore") for t in special
+                      if not llama.detokenize([t], special=False)}
+            for piece in sorted(p for p in pieces if len(p) > 1):
+                text = text.replace(piece, piece[0] + " " + piece[1:])
+        return text
+
     def generate(self, messages: list[Message], *, max_tokens: int, grammar: str | None = None) -> Iterator[str]:
         from llama_cpp import LlamaGrammar
 
+        messages = [{**m, "content": self.plain_text(m["content"])} for m in messages]
         options = dict(
             max_tokens=max_tokens, temperature=0.0, top_k=1, repeat_penalty=1.1, stream=True,
             grammar=LlamaGrammar.from_string(grammar, verbose=False) if grammar else None,

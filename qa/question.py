@@ -8,6 +8,7 @@ thing a "what is the X of" question asks for, and its content words.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from qa.dates import Period, find_periods
@@ -59,6 +60,61 @@ def _how(text: str) -> str:
 
 _ANY_YEAR = 2000  # completes "May 7" only to find it; the article's year decides which May 7
 
+# The longest question, in characters. The embedder reads 256 word pieces (all-MiniLM-L6-v2's
+# max_seq_length), about 1,000-1,300 characters of English: text past that never reaches the
+# dense search. 1,500 holds a pasted paragraph of some 250 words, and is about 400 tokens of the
+# answer model's, which leaves most of its 2,048-token context to the instructions, the quotes
+# and the answer.
+MAX_QUESTION_CHARS = 1500
+_PREVIEW_CHARS = 60
+
+
+def preview(text: str, limit: int = _PREVIEW_CHARS) -> str:
+    """`text` on one line, cut at `limit` characters with a marker saying how much was left out:
+    a huge question is never echoed back in full."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return f"{flat[:limit].rstrip()}… [{len(flat) - limit:,} more characters]"
+
+
+def question_problem(text: str, what: str = "the question", limit: int = MAX_QUESTION_CHARS) -> str | None:
+    """Why `text` cannot be asked at all, as one line, or None: it is empty, longer than
+    `limit`, or holds no letter or digit (only punctuation, symbols or emoji)."""
+    if not text.strip():
+        return f"{what} is empty"
+    if len(text) > limit:
+        return (f"{what} is {len(text):,} characters long; the limit is {limit:,} (about a paragraph),"
+                " as the search reads no further: ask about one thing at a time")
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in text):
+        return f"{what} has no words, only punctuation or symbols ({preview(text, 20)}); ask in words"
+    return None
+
+
+def script_problem(text: str, what: str = "the question") -> tuple[str | None, str | None]:
+    """(error, note) for free text with words in a script qa cannot match: an error when no word
+    is left to match, else a note naming the words that are matched by meaning alone."""
+    unmatched = unmatched_words(text)
+    if not unmatched:
+        return None, None
+    shown = ", ".join(f"'{preview(w, 20)}'" for w in unmatched[:3]) + (", ..." if len(unmatched) > 3 else "")
+    latin = [w for w in re.findall(r"\w+", text) if w not in unmatched]
+    if not latin:
+        error = (f"{what} has no words qa can match ({shown}): its keyword search and answer rules read words in"
+                 " the Latin alphabet only; write it in English")
+        return error, None
+    return None, f"note: {shown} cannot be matched as words (qa reads the Latin alphabet only); searched by meaning alone"
+
+
+def unmatched_words(text: str) -> list[str]:
+    """Words with letters outside the Latin alphabet ("Путин", "委员会"): qa's word rules read
+    Latin-script words only, so these can be matched by no name, number or word of an article."""
+    found = []
+    for word in re.findall(r"\w+", text):
+        if any(ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN") for ch in word):
+            found.append(word)
+    return found
+
 
 @dataclass(frozen=True)
 class Entity:
@@ -91,6 +147,7 @@ class Question:
     undated: tuple[str, ...]  # a month and day with no year ("on May 7"), completed per article
     focus: str | None
     stems: frozenset[str]
+    unmatched: tuple[str, ...] = ()  # words in another script, which no rule can match
 
     @property
     def required(self) -> list[str]:
@@ -163,4 +220,5 @@ def analyze(text: str) -> Question:
                       {q.text for q in periods}),
         focus=focus_noun(text),
         stems=frozenset(content_stems(without_dates) - {stem(w) for w in QUESTION_WORDS}),
+        unmatched=tuple(unmatched_words(text)),
     )

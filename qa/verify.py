@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from qa.dates import find_periods, parse_stored_date
+from qa.injection import looks_like_instruction
 from qa.policy import VerifyPolicy
 from qa.question import Question, entities
 from qa.textmatch import (
@@ -58,7 +59,9 @@ class Cited:
 
     @property
     def context(self) -> str:
-        return " ".join(part for part in (self.title, self.previous) if part)
+        # a title that gives orders is no context: it must not back a name
+        title = "" if looks_like_instruction(self.title) else self.title
+        return " ".join(part for part in (title, self.previous) if part)
 
 
 @dataclass
@@ -382,6 +385,8 @@ def verify_sentence(
         return Verdict(False, ["no valid citation"])
     body, polar = _answer_body(sentence)
     texts = "\n".join(c.text for c in cited)
+    if looks_like_instruction(body):  # "Ignore the question.", "<|im_start|>user ...": not a claim
+        return Verdict(False, ["addresses a model, not a reader (an instruction or chat-template markup)"])
     reasons = unsupported_facts(body, cited)
     negation = negation_problem(body, texts)
     if negation:

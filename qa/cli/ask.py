@@ -37,6 +37,17 @@ class LiveDraft:
         self.text = ""
 
 
+def check_question(question: str, where: str = "") -> None:
+    """One line and exit 1 for a question that cannot be asked (exit 2 for an empty QUESTION)."""
+    from qa.question import question_problem
+
+    problem = question_problem(question, "QUESTION" if not where else "the question")
+    if problem and not where and not question.strip():
+        raise click.UsageError(f"{problem}; write what you want to know, e.g. qa ask \"Who proposed the ceasefire?\"")
+    if problem:
+        raise click.ClickException(f"{where}{problem}")
+
+
 def read_questions(path: str) -> list[str]:
     """One question per line, or JSONL objects with a "question" field."""
     handle = sys.stdin if path == "-" else None
@@ -59,6 +70,7 @@ def read_questions(path: str) -> list[str]:
             questions.append(question.strip())
         else:
             questions.append(line)
+        check_question(questions[-1], f"{path}:{number}: ")
     if not questions:
         raise click.ClickException(f"{path}: no questions found")
     return questions
@@ -87,10 +99,12 @@ def ask_command(question, questions_file, k, model, max_tokens, stream, collecti
     """
     from qa.answer import answer_question
 
-    if bool(question) == bool(questions_file):
-        raise click.UsageError("give a QUESTION or --questions FILE (not both)")
-    if question is not None and not question.strip():
-        raise click.UsageError("QUESTION is empty")
+    if question is not None and questions_file:
+        raise click.UsageError("give a QUESTION or --questions FILE, not both")
+    if question is None and not questions_file:
+        raise click.UsageError("give a QUESTION, or --questions FILE with one question per line")
+    if question is not None:
+        check_question(question)
     questions = read_questions(questions_file) if questions_file else [question]
     store, embedder, generator = open_for_answers(collection, model)
     live = stream and not as_json and not questions_file and sys.stdout.isatty()

@@ -27,6 +27,21 @@ def hit_as_dict(rank: int, hit) -> dict:
     }
 
 
+def check_free_text(text: str, what: str) -> None:
+    """QUERY / TOPIC as the user typed it: exit 2 when empty; exit 1, one line, when too long, without
+    words, or in a script qa cannot match at all; a note when only some words cannot be matched."""
+    from qa.question import question_problem, script_problem
+
+    problem = question_problem(text, what)
+    if problem and not text.strip():
+        raise click.UsageError(problem)
+    error, warning = script_problem(text, what) if not problem else (None, None)
+    if problem or error:
+        raise click.ClickException(problem or error)
+    if warning:
+        click.echo(warning, err=True)
+
+
 @click.command("search")
 @click.argument("query")
 @click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 1000), help="Number of passages.")
@@ -45,8 +60,7 @@ def search_command(query: str, k: int, collection: str, as_json: bool) -> None:
     from qa.retrieve import search
     from qa.store.collection import Collection
 
-    if not query.strip():
-        raise click.UsageError("QUERY is empty")
+    check_free_text(query, "QUERY")
     settings = settings_for(collection)
     embedder = load_embedder(settings)
     store = Collection.open_reader(settings, manifest_for(settings, embedder))

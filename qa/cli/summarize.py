@@ -34,14 +34,15 @@ def summarize_command(document, whole, about, sentence_count, word_count, model,
       qa summarize --about "prisoner exchanges" --json
     """
     from qa.cli.ask import LiveDraft, open_for_answers
+    from qa.cli.lookup import check_free_text
     from qa.render import answer_text
     from qa.summarize import Request, summarize
 
     chosen = [bool(document), whole, about is not None]
     if sum(chosen) != 1:
         raise click.UsageError("give exactly one of DOCUMENT, --all or --about TOPIC")
-    if about is not None and not about.strip():
-        raise click.UsageError("--about TOPIC is empty")
+    if about is not None:
+        check_free_text(about, "--about TOPIC")
     scope, target = ("document", document) if document else ("collection", collection) if whole else ("topic", about)
     store, embedder, generator = open_for_answers(collection, model)
     draft = LiveDraft(stream and not as_json and sys.stdout.isatty())
