@@ -159,18 +159,19 @@ def indexed():
     assert run("ask", "What prisoner exchanges were agreed?", *SCRIPTED).exit_code == 0  # indexes the seeds
 
 
+LATIN_ONLY = "its keyword search and answer rules read words in the Latin alphabet only; write it in English"
+TOO_LONG = f"the limit is {MAX_QUESTION_CHARS:,} (about a paragraph), as the search reads no further: ask about one thing at a time"
+
+
 @pytest.mark.parametrize(("args", "code", "line"), [
     (["search", ""], 2, "Error: QUERY is empty"),
     (["search", "!!!"], 1, "Error: QUERY has no words, only punctuation or symbols (!!!); ask in words"),
-    (["search", "战俘交换"], 1, "Error: QUERY has no words qa can match ('战俘交换'): its keyword search and answer"
-                                " rules read words in the Latin alphabet only; write it in English"),
-    (["search", "z" * 20_000], 1, f"Error: QUERY is 20,000 characters long; the limit is {MAX_QUESTION_CHARS:,} (about"
-                                  " a paragraph), as the search reads no further: ask about one thing at a time"),
+    (["search", "战俘交换"], 1, f"Error: QUERY has no words qa can match ('战俘交换'): {LATIN_ONLY}"),
+    (["search", "z" * 20_000], 1, f"Error: QUERY is 20,000 characters long; {TOO_LONG}"),
     (["summarize", "--about", " "], 2, "Error: --about TOPIC is empty"),
-    (["summarize", "--about", "обмен пленными", *SCRIPTED], 1, "Error: --about TOPIC has no words qa can match"
-     " ('обмен', 'пленными'): its keyword search and answer rules read words in the Latin alphabet only; write it in English"),
-    (["summarize", "--about", "q" * 5_000, *SCRIPTED], 1, f"Error: --about TOPIC is 5,000 characters long; the limit is"
-     f" {MAX_QUESTION_CHARS:,} (about a paragraph), as the search reads no further: ask about one thing at a time"),
+    (["summarize", "--about", "обмен пленными", *SCRIPTED], 1,
+     f"Error: --about TOPIC has no words qa can match ('обмен', 'пленными'): {LATIN_ONLY}"),
+    (["summarize", "--about", "q" * 5_000, *SCRIPTED], 1, f"Error: --about TOPIC is 5,000 characters long; {TOO_LONG}"),
 ])
 def test_search_and_topic_text(indexed, args, code, line):
     result = run(*args)
