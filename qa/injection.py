@@ -48,11 +48,12 @@ _INSTRUCTION_PATTERNS = {
     rf"|\bthe (?:assistant|chatbot|language model|llm|ai) (?:must|should|will|shall)\b",
     # orders about the output: "reply only", "respond with the word", "from now on"
     "output": r"\b(?:reply|respond|answer|say|print|output|write)\b.{0,30}\b(?:only|exactly|with the word|verbatim)\b"
-    r"|\bfrom now on\b|\b(?:whatever|regardless of|no matter) (?:what )?(?:the|any|which) questions?\b"
+    r"|\bfrom now on\b.{0,40}\b(?:answer|reply|respond|say|write|you)\b"
+    r"|\b(?:whatever|regardless of|no matter) (?:what )?(?:the|any|which) questions?\b"
     r"|\b(?:in|for) (?:your|every|each|all|any) (?:answers?|responses?|replies|summar(?:y|ies))\b"
     r"|\bwhen (?:answering|you answer|responding|you respond|summari[sz]ing)\b",
     # switch language: "answer in French", "respond only in German", "translate your answer"
-    "language": rf"\b(?:answer|respond|reply|write|speak|switch)\b.{{0,20}}\b(?:in|to) {_LANGUAGES}\b"
+    "language": rf"\b(?:answer|respond|reply)\b.{{0,20}}\b(?:in|to) {_LANGUAGES}\b"
     r"|\btranslate (?:your|the|this|every) (?:answer|response|reply)\b",
     # reveal the prompt: "repeat your instructions", "print the text above"
     "reveal": r"\b(?:reveal|repeat|print|show|output|disclose|leak|recite)\b.{0,30}\b(?:your|the|this) "

@@ -178,6 +178,8 @@ def test_instructions_are_recognised(text):
         "The court will rule on the question of jurisdiction in May.",
         "Officials cited the storm as the cause of the delay.",
         "The model of the new train was shown at the fair.",
+        "From now on, tickets will cost 3 euros.",
+        "The minister will speak in French at the summit, and schools will switch to English teaching.",
     ],
 )
 def test_news_sentences_are_not_instructions(text):
