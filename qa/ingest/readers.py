@@ -154,8 +154,9 @@ def _decode(source: str, data: bytes) -> tuple[str, list[str]]:
             data = data[len(bom) :]
             break
     if encoding == "utf-8" and (nul := data.find(b"\x00")) >= 0:
+        hint = "; UTF-16 without a byte-order mark? save it as UTF-8" if _looks_like_utf16(data) else ""
         raise UnreadableDocument(
-            f"{source}: binary file, not text (a NUL byte at byte {nul:,} of {len(data):,}); skipped"
+            f"{source}: binary file, not text (a NUL byte at byte {nul:,} of {len(data):,}{hint}); skipped"
         )
     try:
         text, replaced = data.decode(encoding), 0
@@ -170,6 +171,12 @@ def _decode(source: str, data: bytes) -> tuple[str, list[str]]:
         label = "UTF-8" if encoding == "utf-8" else encoding.upper()
         return text, [f"{source}: not valid {label}; {replaced} undecodable byte(s) replaced with \ufffd"]
     return text, []
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """Mostly-ASCII UTF-16 has a NUL in every other byte; binary formats do not."""
+    head = data[:4096]
+    return len(head) >= 8 and (head[1::2].count(0) > 0.9 * len(head[1::2]) or head[0::2].count(0) > 0.9 * len(head[0::2]))
 
 
 def _require_text(source: str, text: str) -> None:
