@@ -7,3 +7,7 @@ class QAError(Exception):
 
 class IndexMismatchError(QAError):
     """The collection was built with different settings than the ones in force."""
+
+
+class DamagedCollectionError(QAError):
+    """A collection's database cannot be read; `qa doctor --repair` can rebuild what is left."""

@@ -142,12 +142,16 @@ def index_paths(
         if targets.stdin and stdin_bytes is not None:
             reads.append(lambda: _read_stdin(stdin_bytes(), settings.max_document_bytes))
         stored = {document.source: document for document in collection.documents()}
-        progress.start(len(reads) + (len(stored) if rebuild else 0))
+        # a rebuild re-splits every stored document; one that was interrupted (killed) is
+        # finished by the next run, from the documents it had not reached
+        resume = rebuild or collection.rebuild_pending()
+        given = {str(path) for path in targets.files}
+        waiting = [d for d in stored.values() if resume and not d.passages and d.source not in given]
+        progress.start(len(reads) + len(waiting))
         batch = _Batch(collection, manifest, settings.commit_every_documents)
         embedding = _EmbeddingQueue(embedder, batch, report, progress)
-        if rebuild:
-            for document in stored.values():
-                embedding.add(_stored_document(collection, settings, embedder, document))
+        for document in waiting:
+            embedding.add(_stored_document(collection, settings, embedder, document))
         with _Preparer(reads, stored, settings, embedder) as prepared:
             for item in prepared:
                 if isinstance(item, str):
@@ -163,7 +167,27 @@ def index_paths(
         embedding.flush()
         _remove_missing(collection, targets.directories, batch, report)
         batch.flush()
+        if resume:
+            collection.finish_rebuild()
         progress.finish()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def rechunk_documents(settings: Settings, embedder: Embedder, doc_ids: Sequence[int]) -> IndexReport:
+    """Split and embed stored documents again from their stored text (`qa doctor --repair`)."""
+    started = time.monotonic()
+    report = IndexReport()
+    manifest = manifest_for(settings, embedder)
+    with Collection.open_writer(settings, manifest) as collection:
+        batch = _Batch(collection, manifest, settings.commit_every_documents)
+        embedding = _EmbeddingQueue(embedder, batch, report, Progress())
+        for doc_id in doc_ids:
+            document = collection.document(doc_id)
+            if document is not None:
+                embedding.add(_stored_document(collection, settings, embedder, document))
+        embedding.flush()
+        batch.flush()
     report.seconds = time.monotonic() - started
     return report
 
@@ -321,9 +345,9 @@ class _EmbeddingQueue:
     def _write(self, item: _Prepared, vectors: "np.ndarray") -> None:
         raw, sentences, passages = item.raw, item.sentences, item.passages
         if item.rechunk:
-            self.batch.add(lambda tx, doc_id=item.doc_id: tx.write_chunks(doc_id, raw.text, sentences, passages, vectors))
+            self.batch.add(lambda tx, doc_id=item.doc_id: tx.rechunk(doc_id, raw.text, sentences, passages, vectors))
         else:
-            self.batch.add(lambda tx, doc_id=item.doc_id: tx.put_document(raw, sentences, passages, vectors, doc_id=doc_id))
+            self.batch.add(lambda tx: tx.put_document(raw, sentences, passages, vectors))
             if item.doc_id is None:
                 self.report.added += 1
             else:

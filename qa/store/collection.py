@@ -1,6 +1,10 @@
 """A collection on disk: one SQLite database and one FAISS file, tied by a generation number.
 
-Commit protocol (a writer holds the collection's file lock throughout):
+Writers take the collection's file lock for each commit, not for a whole run, so two `qa index`
+runs (or an index and a `qa docs remove`) interleave their commits; a `--rebuild` holds it
+throughout. Commit protocol (under the lock):
+  0. The writer catches up: if another writer committed since its last commit, it reloads the
+     vector file of the current generation.
   1. SQLite changes are made inside one transaction; FAISS changes in memory.
   2. The FAISS index is written to `vectors.<G+1>.faiss.tmp` and fsynced.
   3. `generation = G+1` is written and the SQLite transaction commits.  <- the commit point
@@ -8,23 +12,28 @@ Commit protocol (a writer holds the collection's file lock throughout):
 A process killed before 3 leaves generation G and its file untouched; killed between 3 and 4,
 the next open finds the fsynced temporary file and finishes the rename. If a FAISS file is ever
 missing or out of step, it is rebuilt from the vectors kept in SQLite.
+
+A reader pins one SQLite snapshot (a read transaction) for as long as it is open, so what it
+sees is one generation: before a commit or after it, never between.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.config import Settings
-from qa.errors import IndexMismatchError, QAError
-from qa.store.migrations import migrate
+from qa.errors import DamagedCollectionError, IndexMismatchError, QAError
+from qa.store.migrations import check_version, migrate
 from qa.store.vectors import FaissVectorIndex
 
 if TYPE_CHECKING:
@@ -103,13 +112,100 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, name: str, writer: bool = True) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA foreign_keys=ON")
+    try:
+        # WAL is a property of the file, set by the writer that creates it; a reader only asks,
+        # as setting it needs an exclusive lock a reader must never take
+        conn.execute(f"PRAGMA journal_mode{'=WAL' if writer else ''}")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise database_error(exc, name) from None
     return conn
+
+
+def database_error(exc: sqlite3.DatabaseError, name: str | None) -> QAError:
+    """A one-line, actionable error for what SQLite reports about a collection's database."""
+    message = str(exc)
+    which = f"collection '{name}'" if name else "a collection"
+    option = f" --collection {name}" if name else ""
+    if "locked" in message or "busy" in message:
+        return QAError(f"{which} is busy (another process holds it: {message}); try again in a moment")
+    if "full" in message:
+        return QAError(f"{which}: the disk is full ({message}); free space and run the command again;"
+                       " nothing committed was lost")
+    if "readonly" in message or "unable to open" in message:
+        return QAError(f"{which} cannot be written ({message}); check that QA_HOME is writable")
+    return DamagedCollectionError(
+        f"{which} is damaged ({message}); run `qa doctor{option}` to check it"
+        f" and `qa doctor --repair{option}` to rebuild what can be saved"
+    )
+
+
+class _WriterLock:
+    """The collection's writer lock, taken for each commit.
+
+    A file lock is not fair: a writer that commits back to back would take it again before a
+    waiting one polls. So a waiter leaves a marker file, and a writer about to take the lock
+    first lets marked waiters go ahead (up to `_YIELD_SECONDS`). It says once per process when
+    it has to wait for another writer.
+    """
+
+    _YIELD_SECONDS = 5.0
+
+    def __init__(self, path: Path, name: str) -> None:
+        from filelock import FileLock
+
+        self.path = path
+        self.lock = FileLock(str(path))
+        self.name = name
+        self.waited = False
+        self.marker = path.with_name(f"{path.name}.waiting-{os.getpid()}-{threading.get_ident()}")
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        from filelock import Timeout
+
+        if not self.lock.is_locked:  # taken afresh, not again inside a rebuild's own hold
+            self._let_waiters_go_first()
+        try:
+            self.lock.acquire(timeout=0)
+        except Timeout:
+            if not self.waited:
+                print(f"waiting for another writer on collection '{self.name}'...", file=sys.stderr)
+                self.waited = True
+            self.marker.touch()
+            try:
+                self.lock.acquire()
+            finally:
+                self.marker.unlink(missing_ok=True)
+        try:
+            yield
+        finally:
+            self.lock.release()
+
+    def _let_waiters_go_first(self) -> None:
+        deadline = time.monotonic() + self._YIELD_SECONDS
+        while time.monotonic() < deadline and self._other_waiters():
+            time.sleep(0.01)
+
+    def _other_waiters(self) -> bool:
+        for marker in self.path.parent.glob(f"{self.path.name}.waiting-*"):
+            if marker == self.marker:
+                continue
+            pid = int(marker.name.rsplit("-", 2)[1])
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:  # left by a waiter that was killed
+                marker.unlink(missing_ok=True)
+                continue
+            except PermissionError:
+                pass
+            return True
+        return False
 
 
 class Collection:
@@ -120,13 +216,17 @@ class Collection:
     before_commit_hook: Callable[[], None] | None = None
     before_rename_hook: Callable[[], None] | None = None
 
-    def __init__(self, settings: Settings, conn: sqlite3.Connection | None, writable: bool) -> None:
+    def __init__(
+        self, settings: Settings, conn: sqlite3.Connection | None, writable: bool, lock: _WriterLock | None = None
+    ) -> None:
         self.settings = settings
         self.name = settings.collection
         self.directory = settings.collection_dir
         self.conn = conn
         self.writable = writable
+        self._lock = lock
         self._vectors: FaissVectorIndex | None = None
+        self._vectors_generation = -1  # the generation self._vectors reflects
         self._in_transaction = False
 
     # ----- opening -------------------------------------------------------------------------
@@ -137,12 +237,27 @@ class Collection:
 
     @classmethod
     def open_reader(cls, settings: Settings, manifest: Manifest | None = None) -> "Collection":
-        """Read-only view; an absent collection opens as empty. Checks the manifest if given."""
+        """Read-only view of one committed state; an absent collection opens as empty."""
         if not cls.exists(settings):
             return cls(settings, None, writable=False)
-        conn = _connect(settings.collection_dir / DB_NAME)
+        conn = _connect(settings.collection_dir / DB_NAME, settings.collection, writer=False)
         collection = cls(settings, conn, writable=False)
-        if collection.schema_version() < 1:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.close()  # a database its first writer is still creating: nothing committed yet
+                return cls(settings, None, writable=False)
+            # the snapshot is pinned by the first read in this transaction and kept until close()
+            conn.execute("BEGIN")
+            version = collection.schema_version()
+            if version >= 1:
+                check_version(conn)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise database_error(exc, settings.collection) from None
+        except BaseException:
+            conn.close()
+            raise
+        if version < 1:
             conn.close()
             return cls(settings, None, writable=False)
         if manifest is not None:
@@ -151,35 +266,47 @@ class Collection:
 
     @classmethod
     @contextmanager
+    def writer_lock(cls, settings: Settings) -> Iterator[None]:
+        """The collection's writer lock alone, for work on its files outside a transaction."""
+        with _WriterLock(settings.collection_dir / LOCK_NAME, settings.collection).held():
+            yield
+
+    @classmethod
+    @contextmanager
     def open_writer(
         cls, settings: Settings, manifest: Manifest | None, *, rebuild: bool = False
     ) -> Iterator["Collection"]:
-        """Exclusive writer: holds the collection's file lock until the block ends."""
-        from filelock import FileLock, Timeout
-
+        """A writer that takes the collection's lock for each commit (`--rebuild`: for the whole block)."""
         directory = settings.collection_dir
         directory.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(directory / LOCK_NAME))
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            print(f"waiting for another writer on collection '{settings.collection}'...", file=sys.stderr)
-            lock.acquire()
-        try:
-            conn = _connect(directory / DB_NAME)
-            migrate(conn)
-            collection = cls(settings, conn, writable=True)
-            collection._recover_files()
-            if rebuild:
-                collection._reset_index(manifest)
-            elif manifest is not None:
-                collection.check_manifest(manifest)
+        lock = _WriterLock(directory / LOCK_NAME, settings.collection)
+        whole_run = ExitStack()
+        with lock.held():
+            conn = _connect(directory / DB_NAME, settings.collection)
+            try:
+                migrate(conn)
+                collection = cls(settings, conn, writable=True, lock=lock)
+                collection._recover_files()
+                if rebuild:
+                    # a rebuild re-splits every document; no other writer may commit in between
+                    whole_run.enter_context(lock.held())
+                    if not collection._resumable_rebuild(manifest):
+                        collection._reset_index(manifest)
+                elif manifest is not None:
+                    collection.check_manifest(manifest)
+            except sqlite3.DatabaseError as exc:
+                whole_run.close()
+                conn.close()
+                raise database_error(exc, settings.collection) from None
+            except BaseException:
+                whole_run.close()
+                conn.close()
+                raise
+        with whole_run:
             try:
                 yield collection
             finally:
                 conn.close()
-        finally:
-            lock.release()
 
     def close(self) -> None:
         if self.conn is not None:
@@ -241,6 +368,19 @@ class Collection:
             if number.isdigit() and (int(number) > generation or path.name.endswith(".tmp")):
                 path.unlink(missing_ok=True)
 
+    def rebuild_pending(self) -> bool:
+        """A `--rebuild` started and not finished: documents without passages wait to be re-split."""
+        return self._meta("rebuild_pending") is not None
+
+    def _resumable_rebuild(self, manifest: Manifest | None) -> bool:
+        """An interrupted rebuild towards the same settings goes on where it stopped."""
+        stored = self.manifest()
+        return self.rebuild_pending() and (stored is None or manifest is None or not manifest.differences(stored))
+
+    def finish_rebuild(self) -> None:
+        with self.rows_transaction() as conn:
+            conn.execute("DELETE FROM meta WHERE key = 'rebuild_pending'")
+
     def _reset_index(self, manifest: Manifest | None) -> None:
         """For --rebuild: drop passages, sentences and vectors; documents stay to be re-chunked."""
         assert self.conn is not None
@@ -248,14 +388,18 @@ class Collection:
         for table in ("vectors", "passages_fts", "passages", "sentences"):
             self.conn.execute(f"DELETE FROM {table}")
         self.conn.execute("DELETE FROM meta WHERE key = 'manifest'")
+        self._set_meta("rebuild_pending", "1")
         self.conn.execute("COMMIT")
         self._vectors = FaissVectorIndex(manifest.dimension) if manifest else None
+        self._vectors_generation = self.generation
 
     # ----- vectors -------------------------------------------------------------------------
 
     def vectors(self) -> FaissVectorIndex:
         if self._vectors is None:
+            generation = self.generation
             self._vectors = self._load_vectors()
+            self._vectors_generation = generation
         return self._vectors
 
     def _load_vectors(self) -> FaissVectorIndex:
@@ -277,6 +421,11 @@ class Collection:
                 break
         return self._vectors_from_sqlite(dimension)
 
+    def rebuild_vectors(self) -> None:
+        """Inside a transaction: the vector index made anew from the vectors in SQLite (for repairs)."""
+        assert self._in_transaction and self.manifest() is not None
+        self._vectors = FaissVectorIndex.build(self.manifest().dimension, *self.all_vectors())
+
     def _vectors_from_sqlite(self, dimension: int) -> FaissVectorIndex:
         assert self.conn is not None
         ids, matrix = self.all_vectors()
@@ -290,21 +439,47 @@ class Collection:
     @contextmanager
     def transaction(self, manifest: Manifest) -> Iterator["Collection"]:
         """All-or-nothing: SQLite rows and the FAISS file commit together, or neither does."""
-        assert self.conn is not None and self.writable
-        vectors = self.vectors() if self.manifest() else FaissVectorIndex(manifest.dimension)
-        self._vectors = vectors
-        self.conn.execute("BEGIN IMMEDIATE")
-        self._in_transaction = True
-        try:
-            yield self
-            self._commit(manifest)
-        except BaseException:
-            if self._in_transaction:
+        assert self.conn is not None and self.writable and self._lock is not None
+        with self._lock.held():
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._in_transaction = True
+            try:
+                self._catch_up(manifest)
+                yield self
+                self._commit(manifest)
+            except BaseException:
+                if self._in_transaction:
+                    self.conn.execute("ROLLBACK")
+                self._vectors = None  # in-memory FAISS changes are discarded with the rollback
+                raise
+            finally:
+                self._in_transaction = False
+
+    @contextmanager
+    def rows_transaction(self) -> Iterator[sqlite3.Connection]:
+        """SQLite rows alone, under the lock (for repairs); vectors are reloaded on the next write."""
+        assert self.conn is not None and self.writable and self._lock is not None
+        with self._lock.held():
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
                 self.conn.execute("ROLLBACK")
-            self._vectors = None  # in-memory FAISS changes are discarded with the rollback
-            raise
-        finally:
-            self._in_transaction = False
+                raise
+            self.conn.execute("COMMIT")
+            self._vectors = None
+
+    def _catch_up(self, manifest: Manifest) -> None:
+        """Under the lock, before writing: take in what other writers committed since our last commit."""
+        if self._vectors_generation != self.generation:
+            self._vectors = None
+            self._recover_files()
+        if self.manifest() is None:  # nothing committed yet, or a rebuild's first commit
+            self._vectors = FaissVectorIndex(manifest.dimension)
+            self._vectors_generation = self.generation
+        else:
+            self.check_manifest(manifest)  # another process may have rebuilt it with other settings
+            self.vectors()
 
     def _commit(self, manifest: Manifest) -> None:
         assert self.conn is not None and self._vectors is not None
@@ -322,6 +497,7 @@ class Collection:
             self.before_commit_hook()
         self.conn.execute("COMMIT")
         self._in_transaction = False
+        self._vectors_generation = new
         if self.before_rename_hook:
             self.before_rename_hook()
         pending.replace(self._vector_path(new))
@@ -343,11 +519,14 @@ class Collection:
         sentences: Sequence["Sentence"],
         passages: Sequence["Passage"],
         vectors: "np.ndarray",
-        doc_id: int | None = None,
     ) -> int:
-        """Insert a document (or replace document `doc_id`) with its sentences, passages and vectors."""
+        """Insert a document, or replace the stored one with the same source, with its sentences,
+        passages and vectors. The stored one is looked up here, under the lock: another writer
+        may have added or removed it since this run listed the collection."""
         assert self.conn is not None and self._in_transaction
         now = _now()
+        existing = self.find_document(raw.source)
+        doc_id = existing.id if existing else None
         if doc_id is None:
             cursor = self.conn.execute(
                 "INSERT INTO documents (source, format, title, date, content_hash, text, added_at, updated_at)"
@@ -405,7 +584,21 @@ class Collection:
         self._vectors.add(np.array(passage_ids, dtype=np.int64), np.asarray(vectors, dtype=np.float32))
         return passage_ids
 
+    def rechunk(
+        self, doc_id: int, text: str, sentences: Sequence[Sentence], passages: Sequence[Passage], vectors: np.ndarray
+    ) -> list[int]:
+        """A stored document's sentences, passages and vectors replaced (its text and pages stay)."""
+        assert self.conn is not None and self._in_transaction
+        self._clear_chunks(doc_id)
+        return self.write_chunks(doc_id, text, sentences, passages, vectors)
+
     def _delete_document_children(self, doc_id: int) -> int:
+        removed = self._clear_chunks(doc_id)
+        assert self.conn is not None
+        self.conn.execute("DELETE FROM pages WHERE doc_id = ?", (doc_id,))
+        return removed
+
+    def _clear_chunks(self, doc_id: int) -> int:
         import numpy as np
 
         assert self.conn is not None
@@ -417,7 +610,6 @@ class Collection:
         self.conn.execute("DELETE FROM vectors WHERE passage_id IN (SELECT id FROM passages WHERE doc_id = ?)", (doc_id,))
         self.conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
         self.conn.execute("DELETE FROM sentences WHERE doc_id = ?", (doc_id,))
-        self.conn.execute("DELETE FROM pages WHERE doc_id = ?", (doc_id,))
         return len(passage_ids)
 
     def remove_document(self, doc_id: int) -> int:
@@ -507,11 +699,15 @@ class Collection:
         import numpy as np
 
         assert self.conn is not None
-        rows = self.conn.execute("SELECT passage_id, vector FROM vectors ORDER BY passage_id").fetchall()
+        manifest = self.manifest()
+        dimension = manifest.dimension if manifest else 0
+        rows = self.conn.execute(
+            # a blob of another size is damage (`qa doctor` names it); it must not stop a search
+            "SELECT passage_id, vector FROM vectors WHERE LENGTH(vector) = ? ORDER BY passage_id", (4 * dimension,)
+        ).fetchall()
         ids = np.array([row[0] for row in rows], dtype=np.int64)
         if not rows:
-            manifest = self.manifest()
-            return ids, np.zeros((0, manifest.dimension if manifest else 0), np.float32)
+            return ids, np.zeros((0, dimension), np.float32)
         return ids, np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
 
     def keyword_search(self, query: str, k: int) -> list[tuple[int, float]]:

@@ -13,6 +13,10 @@ def _run(conn: sqlite3.Connection, script: str) -> None:
             conn.execute(statement)
 
 
+# Keyword search over passage text; `qa doctor --repair` makes it anew from this definition.
+FTS_SCHEMA = "CREATE VIRTUAL TABLE passages_fts USING fts5(text, tokenize = 'porter unicode61')"
+
+
 def m001_initial(conn: sqlite3.Connection) -> None:
     _run(
         conn,
@@ -63,8 +67,8 @@ def m001_initial(conn: sqlite3.Connection) -> None:
             passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
             vector BLOB NOT NULL
         );
-        CREATE VIRTUAL TABLE passages_fts USING fts5(text, tokenize = 'porter unicode61');
         """
+        + FTS_SCHEMA
     )
 
 
@@ -80,6 +84,7 @@ def migrate(conn: sqlite3.Connection) -> int:
         "CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
         " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
     )
+    check_version(conn)
     applied = {row[0] for row in conn.execute("SELECT version FROM _migrations")}
     for version, migration in enumerate(MIGRATIONS, start=1):
         if version in applied:
@@ -95,3 +100,15 @@ def migrate(conn: sqlite3.Connection) -> int:
             raise
         conn.execute("COMMIT")
     return len(MIGRATIONS)
+
+
+def check_version(conn: sqlite3.Connection) -> None:
+    """Refuse a database written by a newer qa: its schema may mean things this one cannot know."""
+    from qa.errors import QAError
+
+    newest = conn.execute("SELECT MAX(version) FROM _migrations").fetchone()[0] or 0
+    if newest > len(MIGRATIONS):
+        raise QAError(
+            f"this collection was written by a newer version of qa (schema {newest}; this one knows up to"
+            f" {len(MIGRATIONS)}); upgrade qa to open it"
+        )
