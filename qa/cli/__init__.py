@@ -19,6 +19,7 @@ COMMANDS = {
     "docs": ("qa.cli.docs:docs_group", "List, show or remove indexed documents."),
     "stats": ("qa.cli.lookup:stats_command", "Show what a collection holds and how it was built."),
     "ask": ("qa.cli.ask:ask_command", "Answer a question with cited, verified sentences."),
+    "doctor": ("qa.cli.doctor:doctor_command", "Check the set-up and every collection; --repair rebuilds."),
     "models": ("qa.cli.ask:models_command", "List the GGUF answer models qa can find."),
     "summarize": ("qa.cli.summarize:summarize_command", "Write a cited summary of a document, the collection or a topic."),
 }
@@ -41,12 +42,27 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
+        import sqlite3
+
         from qa.errors import QAError
 
         try:
             return super().invoke(ctx)
         except QAError as exc:
             raise click.ClickException(str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            # found past opening: damage in a page only a query reads, or a disk that filled up
+            from qa.store.collection import database_error
+
+            raise click.ClickException(str(database_error(exc, None))) from None
+        except OSError as exc:
+            # the machine's refusals (disk full, read-only or missing folders, permissions) are not bugs
+            if exc.errno is None:
+                raise
+            if isinstance(exc, BrokenPipeError):  # `qa search ... | head`: the reader has gone
+                sys.exit(0)
+            where = f": {exc.filename}" if exc.filename else ""
+            raise click.ClickException(f"{exc.strerror or exc}{where}") from None
         except KeyboardInterrupt:
             click.echo("interrupted; the index keeps its last committed state", err=True)
             sys.exit(130)
