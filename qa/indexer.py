@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import queue
 import threading
@@ -96,21 +97,24 @@ def collect_targets(paths: Sequence[str], report: IndexReport) -> _Targets:
             continue
         path = Path(argument).expanduser()
         if not path.exists():
-            report.errors.append(f"{argument}: no such file or directory")
+            loop = path.is_symlink() and _link_problem(path) == "loop"
+            reason = "symbolic link loop, it never reaches a file" if loop else "no such file or directory"
+            report.errors.append(f"{argument}: {reason}")
             continue
         if path.is_dir():
             targets.directories.append(path.resolve())
-            candidates: Iterable[Path] = sorted(p for p in path.rglob("*") if p.is_file())
+            candidates: Iterable[Path] = _folder_files(path, report)
             explicit = False
         else:
             candidates = [path]
             explicit = True
         for candidate in candidates:
             resolved = candidate.resolve()
-            if resolved in seen or any(part.startswith(".") for part in candidate.relative_to(path).parts):
+            if resolved in seen:
                 continue
             seen.add(resolved)
-            if format_for(candidate) is None:
+            # a link's type is its target's: that is the file read
+            if format_for(resolved) is None:
                 if explicit:
                     known = ", ".join(sorted(SUPPORTED_SUFFIXES))
                     report.notes.append(f"{argument}: skipped, unsupported type (supported: {known})")
@@ -119,6 +123,88 @@ def collect_targets(paths: Sequence[str], report: IndexReport) -> _Targets:
                 continue
             targets.files.append(resolved)
     return targets
+
+
+def _link_problem(path: Path) -> str | None:
+    """Why following the link at `path` reaches nothing: "dangling", "loop", or None."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return "dangling"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "loop"
+        raise
+    return None
+
+
+def _link_cycle(path: Path) -> tuple[frozenset[str], list[str]] | None:
+    """The links of the loop `path` runs into (as absolute paths, to know it again) and the names
+    along the way, for the message; None when the loop is not a plain chain of links."""
+    chain: list[str] = []
+    current = os.path.abspath(path)
+    while os.path.islink(current) and current not in chain and len(chain) < 64:
+        chain.append(current)
+        current = os.path.normpath(os.path.join(os.path.dirname(current), os.readlink(current)))
+    if current not in chain:
+        return None
+    names = [os.path.basename(link) for link in chain] + [os.path.basename(current)]
+    return frozenset(chain[chain.index(current) :]), names
+
+
+def _folder_files(folder: Path, report: IndexReport) -> Iterator[Path]:
+    """Files under `folder`, depth first in sorted order, hidden names skipped. Links to files and
+    to folders are followed, each folder walked once; a dangling link or a loop is an error line,
+    not a silent gap (only a dangling link of a type qa does not read is passed over, with a note)."""
+    walked: set[Path] = set()
+    reported_loops: set[frozenset[str]] = set()
+
+    def walk(directory: Path, ancestors: tuple[Path, ...]) -> Iterator[Path]:
+        walked.add(ancestors[-1])
+        try:
+            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+        except OSError as exc:
+            report.errors.append(f"{directory}: cannot be listed ({exc.strerror or exc})")
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = directory / entry.name
+            if entry.is_symlink():
+                problem = _link_problem(path)
+                if problem == "dangling":
+                    target = os.readlink(path)
+                    if format_for(path) is None:
+                        report.notes.append(f"{path}: skipped, a dangling link of an unsupported type")
+                    else:
+                        report.errors.append(f"{path}: dangling link to {target}, no such file or directory")
+                    continue
+                if problem == "loop":
+                    cycle = _link_cycle(path)
+                    if cycle is None or cycle[0] not in reported_loops:  # a → b → a is one error, not two
+                        chain = f" ({' → '.join(cycle[1])})" if cycle else ""
+                        report.errors.append(f"{path}: symbolic link loop{chain}, it never reaches a file")
+                    if cycle is not None:
+                        reported_loops.add(cycle[0])
+                    continue
+            if entry.is_dir():  # follows a link to a folder
+                resolved = path.resolve()
+                if resolved in ancestors:
+                    report.errors.append(f"{path}: symbolic link loop, it leads back to {_shown(resolved, folder)}")
+                elif resolved not in walked:  # a folder reached twice is read once
+                    yield from walk(path, (*ancestors, resolved))
+            elif entry.is_file():
+                yield path
+
+    return walk(folder, (folder.resolve(),))
+
+
+def _shown(directory: Path, folder: Path) -> str:
+    """A folder as the user named it: relative to the folder given, when it is inside it."""
+    base = folder.resolve()
+    if directory == base:
+        return str(folder)
+    return str(folder / directory.relative_to(base)) if directory.is_relative_to(base) else str(directory)
 
 
 def index_paths(
