@@ -1,7 +1,9 @@
-"""Reliability through the real `qa index`: symbolic links that lead nowhere or in circles."""
+"""Reliability through the real `qa index`: symbolic links that lead nowhere or in circles, and a
+disk that fills up in the middle of a commit."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import time
@@ -10,7 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import qa.store.collection as store
 from qa.cli import main
+from qa.store.vectors import FaissVectorIndex
 
 GOOD = "Council news\n\nThe council approved 42 new electric buses on Tuesday. The mayor welcomed the vote.\n"
 OUTSIDE = "Harbour news\n\nThe harbour reopened on 3 June after repairs. Ferries to the island resume on Friday.\n"
@@ -162,3 +166,100 @@ def test_link_to_a_folder_is_followed_once(tmp_path):
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["added"] == 2
     assert sources() == sorted([str((outside / "harbour.txt").resolve()), str((folder / "good.txt").resolve())])
+
+
+# ----- a disk that fills up ------------------------------------------------------------------
+
+
+@pytest.fixture
+def collection(tmp_path, scripted_model) -> dict:
+    """A healthy collection of one article, and what it holds."""
+    good = tmp_path / "prebuilt" / "good.txt"
+    good.parent.mkdir()
+    good.write_text(GOOD)
+    assert run("index", str(good)).exit_code == 0
+    assert healthy()
+    return snapshot()
+
+
+def _big_article(tmp_path: Path) -> Path:
+    path = tmp_path / "new" / "big.txt"
+    path.parent.mkdir()
+    sentences = (f"Reporters in town {n} counted {n * 7} new houses on street {n % 97}." for n in range(3000))
+    path.write_text("Housing survey\n\n" + " ".join(sentences) + "\n")
+    return path
+
+
+def _assert_full_and_unchanged(result, before: dict, directory: Path) -> None:
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    stderr = result.stderr.strip().splitlines()
+    assert len(stderr) == 1, result.stderr
+    assert "the disk is full" in stderr[0] and "nothing committed was lost" in stderr[0]
+    assert snapshot() == before
+    assert healthy()
+    assert not list(directory.glob("*.tmp"))
+
+
+def test_database_full_during_a_commit(collection, tmp_path, monkeypatch, settings):
+    connect = store._connect
+
+    def nearly_full(path, name, writer=True):
+        conn = connect(path, name, writer)
+        if writer:  # the database may grow by a few pages only, as on a disk with little room left
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            conn.execute(f"PRAGMA max_page_count = {pages + 4}")
+        return conn
+
+    monkeypatch.setattr(store, "_connect", nearly_full)
+    article = _big_article(tmp_path)
+    result = run("index", str(article))
+    assert "database or disk is full" in result.stderr
+    _assert_full_and_unchanged(result, collection, settings.collection_dir)
+
+    monkeypatch.setattr(store, "_connect", connect)  # space freed
+    again = run("index", str(article))
+    assert again.exit_code == 0, again.stderr
+    assert snapshot()["stats"]["documents"] == 2 and healthy()
+
+
+def _write_part_then_fail(self, path: Path) -> None:
+    path.write_bytes(b"part of a vector file")
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+
+def _faiss_writes_to_a_full_device(self, path: Path) -> None:
+    """faiss's own error, as a full disk gives it. It raises only when a write past its buffer
+    fails (a small index failing at close is merely printed), so the index written is large."""
+    import faiss
+    import numpy as np
+
+    path.write_bytes(b"part of a vector file")
+    large = FaissVectorIndex(self.dimension)
+    large.add(np.arange(1000), np.zeros((1000, self.dimension), dtype=np.float32))
+    faiss.write_index(large._index, "/dev/full")
+
+
+@pytest.mark.parametrize(
+    "save",
+    [
+        _write_part_then_fail,
+        pytest.param(
+            _faiss_writes_to_a_full_device,
+            marks=pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)"),
+        ),
+    ],
+)
+def test_vector_file_write_fails_for_want_of_space(collection, tmp_path, monkeypatch, settings, save):
+    original = FaissVectorIndex.save
+    monkeypatch.setattr(FaissVectorIndex, "save", save)
+    article = tmp_path / "harbour.txt"
+    article.write_text(OUTSIDE)
+    result = run("index", str(article))
+    assert os.strerror(errno.ENOSPC) in result.stderr
+    _assert_full_and_unchanged(result, collection, settings.collection_dir)
+
+    monkeypatch.setattr(FaissVectorIndex, "save", original)  # space freed
+    again = run("index", str(article))
+    assert again.exit_code == 0, again.stderr
+    assert snapshot()["stats"]["documents"] == 2 and healthy()

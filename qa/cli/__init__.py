@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
+import re
 import sys
 
 import click
@@ -23,6 +25,24 @@ COMMANDS = {
     "models": ("qa.cli.ask:models_command", "List the GGUF answer models qa can find."),
     "summarize": ("qa.cli.summarize:summarize_command", "Write a cited summary of a document, the collection or a topic."),
 }
+
+
+_NO_SPACE = os.strerror(errno.ENOSPC)
+
+
+def _disk_full(detail: str) -> str:
+    # every write commits whole or not at all (store.collection), so a failed one loses nothing
+    return f"the disk is full ({detail}); free space and run the command again; nothing committed was lost"
+
+
+def _first_database_error(exc: Exception) -> Exception:
+    """SQLite rolls a transaction back by itself when the disk fills up, so the ROLLBACK after it
+    fails with "no transaction is active": the error that says what happened is the one before."""
+    import sqlite3
+
+    while "no transaction is active" in str(exc) and isinstance(exc.__context__, sqlite3.DatabaseError):
+        exc = exc.__context__
+    return exc
 
 
 class LazyGroup(click.Group):
@@ -54,7 +74,7 @@ class LazyGroup(click.Group):
             # found past opening: damage in a page only a query reads, or a disk that filled up
             from qa.store.collection import database_error
 
-            raise click.ClickException(str(database_error(exc, None))) from None
+            raise click.ClickException(str(database_error(_first_database_error(exc), None))) from None
         except OSError as exc:
             # the machine's refusals (disk full, read-only or missing folders, permissions) are not bugs
             if exc.errno is None:
@@ -62,7 +82,16 @@ class LazyGroup(click.Group):
             if isinstance(exc, BrokenPipeError):  # `qa search ... | head`: the reader has gone
                 sys.exit(0)
             where = f": {exc.filename}" if exc.filename else ""
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise click.ClickException(_disk_full(f"{exc.strerror or exc}{where}")) from None
             raise click.ClickException(f"{exc.strerror or exc}{where}") from None
+        except RuntimeError as exc:
+            # faiss reports a failed write as a RuntimeError with the system's reason in its text
+            if _NO_SPACE not in str(exc):
+                raise
+            written = re.search(r"write error in (.+?): \d+ != \d+", str(exc))
+            where = f": {written.group(1)}" if written else ""
+            raise click.ClickException(_disk_full(f"{_NO_SPACE}{where}")) from None
         except KeyboardInterrupt:
             click.echo("interrupted; the index keeps its last committed state", err=True)
             sys.exit(130)

@@ -492,10 +492,14 @@ class Collection:
             # the collection crossed a size where another index type serves it better; trained
             # from the exact vectors in SQLite, which this transaction already holds
             self._vectors = FaissVectorIndex.build(manifest.dimension, *self.all_vectors())
-        self._vectors.save(pending)
-        if self.before_commit_hook:
-            self.before_commit_hook()
-        self.conn.execute("COMMIT")
+        try:
+            self._vectors.save(pending)
+            if self.before_commit_hook:
+                self.before_commit_hook()
+            self.conn.execute("COMMIT")
+        except BaseException:
+            pending.unlink(missing_ok=True)  # a part-written file takes space a full disk lacks
+            raise
         self._in_transaction = False
         self._vectors_generation = new
         if self.before_rename_hook:
