@@ -16,6 +16,8 @@ def _wrap(text: str, indent: str = "") -> str:
 def answer_text(result: AnswerResult) -> str:
     lines = ([_wrap(result.note), ""] if result.note else []) + [_wrap(result.answer)]
     if result.mode == "abstained":
+        if result.reason:  # why not, as `--json` gives it
+            lines.append(_wrap(f"Why: {result.reason}."))
         if result.closest:
             lines += ["", "Closest passages:"]
             for item in result.closest:

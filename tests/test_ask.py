@@ -89,6 +89,17 @@ def test_abstains_when_articles_do_not_say(ask):
     assert "France" in payload["reason"]
 
 
+def test_terminal_abstention_says_why(tmp_path):
+    SCRIPTS["current"] = "France promised 40 tanks. [1]"
+    question = "How many tanks has France promised to send to Ukraine?"
+    result = CliRunner().invoke(main, ["ask", question, "--model", "scripted:current"])
+    assert result.exit_code == 0, result.output
+    answer, why = result.stdout.splitlines()[:2]
+    assert answer == "The indexed articles do not say."
+    assert why == "Why: the articles do not mention France."  # the reason --json gives, under the answer
+    assert "Closest passages:" in result.stdout
+
+
 def test_questions_file_prints_jsonl(tmp_path):
     SCRIPTS["current"] = "Russia would conduct a prisoner exchange with Ukraine, 175 prisoners from each side. [1]"
     questions = tmp_path / "q.jsonl"
