@@ -204,3 +204,33 @@ def test_overlapping_folders_remove_a_missing_file_once(settings, embedder, corp
     report = index_paths(settings, embedder, [str(corpus), str(inner)])
     assert report.removed == 1
     assert set(snapshot(settings, embedder)[0]) == {"seed.txt", "buses.txt"}
+
+
+def test_a_writer_that_failed_for_want_of_space_can_try_again(settings, embedder, corpus):
+    """SQLite rolls back by itself when the disk fills; the writer's in-memory vectors must be
+    dropped with it, or a retry in the same process would commit the failed batch's vectors too."""
+    import sqlite3
+
+    from qa.indexer import _Batch, _EmbeddingQueue, IndexReport, Progress, _Prepared, _split
+    from qa.ingest.readers import read_path
+
+    index_paths(settings, embedder, [str(corpus / "seed.txt")])
+    manifest = manifest_for(settings, embedder)
+    big = corpus / "survey.txt"
+    big.write_text("Housing survey\n\n" + " ".join(f"Town {n} counted {n * 7} new houses." for n in range(3000)))
+    raw = read_path(big, settings.max_document_bytes)
+    item = _Prepared(raw, *_split(raw, settings, embedder), doc_id=None)
+    with Collection.open_writer(settings, manifest) as collection:
+        pages = collection.conn.execute("PRAGMA page_count").fetchone()[0]
+        collection.conn.execute(f"PRAGMA max_page_count = {pages}")
+        queue = _EmbeddingQueue(embedder, _Batch(collection, manifest, 10), IndexReport(), Progress())
+        queue.add(item)
+        with pytest.raises(sqlite3.OperationalError, match="full"):
+            queue.flush()
+            queue.batch.flush()
+        collection.conn.execute(f"PRAGMA max_page_count = {pages * 100}")
+        queue.add(item)
+        queue.flush()
+        queue.batch.flush()
+    docs, vectors, fts = snapshot(settings, embedder)
+    assert set(docs) == {"seed.txt", "survey.txt"} and vectors == fts == sum(docs.values())

@@ -448,9 +448,13 @@ class Collection:
                 yield self
                 self._commit(manifest)
             except BaseException:
-                if self._in_transaction:
-                    self.conn.execute("ROLLBACK")
-                self._vectors = None  # in-memory FAISS changes are discarded with the rollback
+                try:
+                    # SQLite may have rolled back by itself (a full disk); a second ROLLBACK would
+                    # raise and hide the real error
+                    if self._in_transaction and self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                finally:
+                    self._vectors = None  # in-memory FAISS changes are discarded with the rollback
                 raise
             finally:
                 self._in_transaction = False
@@ -464,7 +468,8 @@ class Collection:
             try:
                 yield self.conn
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
             self._vectors = None

@@ -107,8 +107,11 @@ class FaissVectorIndex:
         """Write and flush to disk; the caller renames it into place (see store.collection)."""
         import faiss
 
-        faiss.write_index(self._index, str(path))
-        with open(path, "rb+") as handle:
+        # written through Python's file object: faiss's own writer only prints an error when the
+        # disk fills at close, and the commit would go ahead with a truncated file
+        with open(path, "wb") as handle:
+            faiss.write_index(self._index, faiss.PyCallbackIOWriter(handle.write))
+            handle.flush()
             os.fsync(handle.fileno())
 
     @classmethod
