@@ -114,7 +114,7 @@ def _check_database(conn: sqlite3.Connection, settings: Settings, wanted: Manife
     passages = count("SELECT COUNT(*) FROM passages")
     vectors = count("SELECT COUNT(*) FROM vectors")
     fts = count("SELECT COUNT(*) FROM passages_fts")
-    _check_manifest(stored, wanted, documents, add)
+    _check_manifest(stored, wanted, documents, bool(meta.get("rebuild_pending")), add)
     wrong_size = count(f"SELECT COUNT(*) FROM vectors WHERE LENGTH(vector) != {4 * stored.dimension}") if stored else 0
     if wrong_size:
         add(Finding("vectors", False, f"{wrong_size} of {vectors} vectors have the wrong size"))
@@ -144,8 +144,10 @@ def _check_database(conn: sqlite3.Connection, settings: Settings, wanted: Manife
     conn.execute("COMMIT")
 
 
-def _check_manifest(stored: Manifest | None, wanted: Manifest | None, documents: int, add) -> None:
-    if stored is None:
+def _check_manifest(stored: Manifest | None, wanted: Manifest | None, documents: int, rebuilding: bool, add) -> None:
+    if stored is None and rebuilding:
+        add(Finding("manifest", True, "none yet: a --rebuild has not made its first commit"))
+    elif stored is None:
         add(Finding("manifest", not documents, "no manifest" + (f" but {documents} documents" if documents else " (empty)")))
     elif wanted is not None and (differences := wanted.differences(stored)):
         add(Finding("manifest", False, "built with other settings: " + "; ".join(differences)
@@ -159,21 +161,25 @@ def _check_vector_file(directory: Path, generation: int, vectors: int, stored: M
     if stored is None:
         return
     path = directory / f"vectors.{generation}.faiss"
+    pending = directory / f"vectors.{generation}.faiss.tmp"
+    # killed between the SQLite commit and the rename: readers use the fsynced .tmp file and
+    # the next writer renames it, so this is a state the commit protocol expects, not damage
+    interrupted = not path.exists() and pending.exists()
+    target = pending if interrupted else path
     try:
-        index = FaissVectorIndex.load(path)
+        index = FaissVectorIndex.load(target)
     except RuntimeError as exc:
-        reason = "missing" if not path.exists() else f"unreadable ({str(exc).splitlines()[0][:120]})"
-        add(Finding("vector file", False, f"{path.name} {reason}"))
+        reason = "missing" if not target.exists() else f"unreadable ({str(exc).splitlines()[0][:120]})"
+        add(Finding("vector file", False, f"{target.name} {reason}"))
         return
     if index.count != vectors or index.dimension != stored.dimension:
-        add(Finding("vector file", False, f"{path.name} holds {index.count} vectors of {index.dimension}"
+        add(Finding("vector file", False, f"{target.name} holds {index.count} vectors of {index.dimension}"
                     f" dimensions; the database has {vectors} of {stored.dimension}"))
+    elif interrupted:
+        add(Finding("vector file", False, f"{pending.name} holds the last commit's {index.count} vectors; it was"
+                    " interrupted before the rename, which the next write finishes", warning=True))
     else:
         add(Finding("vector file", True, f"{path.name}: {index.count} vectors"))
-    stray = [p.name for p in directory.glob("vectors.*.faiss.tmp")]
-    if stray:
-        add(Finding("vector file", False, f"left over from an interrupted commit: {', '.join(stray)}"
-                    " (the next write finishes or removes it)", warning=True))
 
 
 def _check_fts(sound: bool, fts: int, passages: int, add) -> None:
