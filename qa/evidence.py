@@ -204,9 +204,21 @@ def restates_question(question: Question, text: str) -> bool:
     """A sentence that is itself a question, or says nothing the question does not ("What did
     the council decide?" planted in an article), cannot answer it. A yes/no question is the
     exception: "The council closed the harbour" answers "Did the council close the harbour?"."""
-    if text.rstrip(" \"'”’»)").endswith("?"):
+    if is_question_sentence(text):
         return True
     return not question.is_yes_no and content_stems(text) <= set(question.stems)
+
+
+_QUOTED_QUESTION_END = re.compile(r"\?\s*[\"'”’»)]+$")
+
+
+def is_question_sentence(text: str) -> bool:
+    """Ends in a question mark of its own. A statement that ends by quoting a question ('... had
+    everyone asking, "What happened?"') is not one; a sentence that is wholly a quoted question is."""
+    stripped = text.strip()
+    if stripped.endswith("?"):
+        return True
+    return bool(_QUOTED_QUESTION_END.search(stripped)) and stripped[:1] in "\"'“‘«("
 
 
 def score(question: Question, candidates: list[Evidence], similarities: list[float], policy: EvidencePolicy) -> list[Evidence]:

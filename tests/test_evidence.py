@@ -149,3 +149,20 @@ def test_disagreeing_sources_are_both_selected():
     selection = select(question, ranked, DEFAULT_POLICY)
     assert selection.disagreement
     assert len(selection.facts) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("What did the council decide?", True),
+        ("“What did the council decide?”", True),
+        ("Who produced the VX poison that killed Kim Jong-nam?", True),
+        ('The award went to "Moonlight", a moment that had everyone asking, "What happened?"', False),
+        ("She asked “why now?” and left.", False),
+        ("The council decided to close the harbour.", False),
+    ],
+)
+def test_question_sentences(text, question):
+    from qa.evidence import is_question_sentence
+
+    assert is_question_sentence(text) is question
