@@ -218,3 +218,19 @@ def test_home_that_cannot_be_written(tmp_path, monkeypatch):
     assert "Not a directory" in result.output
     found = CliRunner().invoke(main, ["doctor"])
     assert found.exit_code == 1 and "not writable" in found.output
+
+
+def test_an_embedder_of_another_dimension_is_refused_everywhere(settings, indexed, monkeypatch):
+    from qa.embed import register_embedder
+    from tests.fakes import HashEmbedder
+
+    class NarrowEmbedder(HashEmbedder):
+        dimension = 32
+
+    register_embedder("test-narrow", NarrowEmbedder)
+    monkeypatch.setenv("QA_EMBED_MODEL", "test-narrow:v1")
+    for command in (["search", "budget"], ["index", str(indexed)], ["ask", "Who was short?", "--model", "scripted:x"]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 1 and "Traceback" not in result.output, command
+        assert "dimension: index has 64, settings give 32" in result.output and "--rebuild" in result.output
+    assert checks(doctor())["manifest"] == "FAIL"
