@@ -17,7 +17,7 @@ from qa.injection import neutralize
 from qa.policy import DEFAULT_POLICY, AnswerPolicy, default_policy
 from qa.question import Question, analyze, question_problem
 from qa.retrieve import Hit, search
-from qa.store.collection import Collection
+from qa.store.collection import Collection, Scope
 from qa.textmatch import numbers
 
 ABSTAIN_TEXT = prompts.ABSTAIN_TEXT
@@ -139,7 +139,9 @@ def answer_question(
     max_tokens: int = 96,
     on_text: Callable[[str], None] | None = None,
     policy: AnswerPolicy | None = None,
+    scope: Scope | None = None,
 ) -> AnswerResult:
+    """`scope`: answer only from these documents (the filters' choice); none of them, an abstention."""
     import numpy as np
 
     policy = policy or default_policy()
@@ -153,8 +155,12 @@ def answer_question(
     if unmatched:  # nothing to search for: say why, rather than quote whatever comes closest
         timings = {"retrieve_ms": 0.0, "generate_ms": 0.0, "verify_ms": 0.0, "total_ms": _ms(time.perf_counter() - started)}
         return AnswerResult(question, ABSTAIN_TEXT, "abstained", [], [], model, timings, unmatched, policy=policy.label())
+    if scope is not None and scope.empty:
+        timings = {"retrieve_ms": 0.0, "generate_ms": 0.0, "verify_ms": 0.0, "total_ms": _ms(time.perf_counter() - started)}
+        return AnswerResult(question, ABSTAIN_TEXT, "abstained", [], [], model, timings, scope.nothing_matches(),
+                            policy=policy.label())
     depth = k or (policy.evidence.passages_list if asked.is_list else policy.evidence.passages_default)
-    hits = search(collection, embedder, asked.text, depth)
+    hits = search(collection, embedder, asked.text, depth, scope=scope)
     candidates = ev.gather(collection, [h.passage for h in hits], policy.evidence)
     vectors = embedder.embed([asked.text] + [ev.in_context(c) for c in candidates]) if candidates else None
     similarities = [float(v @ vectors[0]) for v in vectors[1:]] if vectors is not None else []

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 
@@ -109,3 +110,108 @@ def parse_stored_date(value: str | None) -> dt.date | None:
     except ValueError:
         return None
 
+
+
+# ----- dates the user types (--since / --until) ------------------------------------------------
+
+BOUND_FORMATS = "2017-03-17, 2017-03, 2017, 'March 2017', '17 March 2017' or 'March 17, 2017'"
+_NUMERIC_BOUND = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+
+
+def parse_bound(text: str) -> Period | None:
+    """A date typed for --since / --until as the period it names: a day, a whole month or a whole
+    year. None when `text` is not one of BOUND_FORMATS (relative dates are not guessed)."""
+    text = " ".join(text.split())
+    match = _NUMERIC_BOUND.fullmatch(text)
+    try:
+        if match:
+            year, month, day = int(match[1]), match[2], match[3]
+            if not 1 <= year <= 9999:
+                return None
+            if day:
+                found = dt.date(year, int(month), int(day))
+                return Period(found, found, "day", text)
+            if month:
+                first = dt.date(year, int(month), 1)
+                return Period(first, first.replace(day=calendar.monthrange(year, first.month)[1]), "month", text)
+            return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), "year", text)
+    except ValueError:
+        return None
+    periods = find_periods(text)
+    # the whole text must be one date: "March 2017", not "sometime around March 2017"
+    if len(periods) == 1 and periods[0].text.strip(" .,") == text.strip(" .,"):
+        return periods[0]
+    return None
+
+
+# ----- an article's own date in its text -------------------------------------------------------
+
+# A date line is looked for this far into an article: past a headline, a subtitle and a byline.
+_HEAD_LINES = 12
+HEAD_CHARS = 2000
+# "Published: ...", "Updated on ...", front matter "date: ..."
+_LABEL = re.compile(
+    r"(?:first\s+)?(?:published|posted|dated?|updated|last\s+updated|modified)\s*(?:on|at)?\s*[:\-–—]?\s*", re.I
+)
+# "By Jane Doe | March 17, 2017", "By Jane Doe, Reuters, 17 March 2017"
+_BYLINE = re.compile(r"by\s+[^|•·\n]{1,80}?\s*[|•·,–—-]\s*", re.I)
+# a dateline: a city in capitals, maybe its country and an agency, then the date:
+# "DONETSK, March 17, 2017 —", "KYIV, Ukraine (Reuters) - 17 March 2017"
+_DATELINE = re.compile(r"[A-Z][A-Z.'\- ]{1,40}(?:,\s*[A-Z][A-Za-z. ]{1,30})?\s*(?:\([^()\n]{1,40}\))?\s*[,:–—-]\s*")
+_WEEKDAY = re.compile(r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?,?\s+")
+# what may follow a date on a line of its own: a time and a time zone, "2017-03-17T10:42:00Z"
+_TIME_REST = re.compile(
+    r"[\s,.|·•@-]*(?:(?:at\s+)?T?\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?m\.?)?\s*"
+    r"(?:Z|[A-Z]{2,5}|(?:UTC|GMT)?\s*[+-]\d{1,2}(?::?\d{2})?)?)?\s*",
+    re.I,
+)
+
+
+_ISO_STAMP = re.compile(r"(\d{4}-\d{2}-\d{2})(?=T\d|\b)")
+
+
+def date_in_text(text: str) -> dt.date | None:
+    """The article's date from a date line near its top, or None.
+
+    A date line is a line that is only a day ("March 17, 2017", "2017-03-17 10:42 UTC"), or a day
+    after a label ("Published: ...", front matter "date: ..."), a byline ("By Jane Doe | ...") or
+    a dateline ("DONETSK, March 17, 2017 — ..."). A day anywhere else in a sentence is what the
+    article is about, not when it was written ("Abraham Lincoln (February 12, 1809 – ...)"), and
+    is never taken. Only full days with a year count."""
+    lines = [line.strip().lstrip("#*_> ").strip() for line in text[:HEAD_CHARS].splitlines()]
+    for line in [line for line in lines if line and line != "---"][:_HEAD_LINES]:
+        found = _line_date(line)
+        if found is not None:
+            return found
+    return None
+
+
+def _line_date(line: str) -> dt.date | None:
+    rest, prefixed = line, False
+    for prefix in (_LABEL, _BYLINE, _DATELINE):
+        match = prefix.match(rest)
+        if match and match.end() < len(rest):
+            rest, prefixed = rest[match.end() :], True
+            break
+    weekday = _WEEKDAY.match(rest)
+    if weekday:
+        rest = rest[weekday.end() :]
+    iso = _ISO_STAMP.match(rest)
+    if iso:  # "2017-03-17T10:42:00Z": no word boundary before the T for the day pattern
+        day = parse_stored_date(iso[1])
+        return day if day is not None and (prefixed or _TIME_REST.fullmatch(rest[iso.end(1) :])) else None
+    periods = find_periods(rest[:40])
+    if not periods or periods[0].precision != "day" or not rest.startswith(periods[0].text):
+        return None
+    after = rest[len(periods[0].text) :]
+    if prefixed or _TIME_REST.fullmatch(after):
+        return periods[0].start
+    return None
+
+
+def file_date(path: str | os.PathLike) -> dt.date | None:
+    """The day a file was last modified (local time), or None when it cannot be read."""
+    try:
+        return dt.date.fromtimestamp(os.stat(path).st_mtime)
+    except (OSError, ValueError, OverflowError):
+        return None

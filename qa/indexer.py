@@ -306,7 +306,8 @@ def _stored_document(collection: Collection, settings: Settings, embedder: Embed
         PageSpan(row[0], row[1], row[2])
         for row in collection.conn.execute("SELECT page, start, end FROM pages WHERE doc_id = ? ORDER BY page", (document.id,))
     ]
-    raw = RawDocument(document.source, document.format, document.title, document.date, text, document.content_hash, pages)
+    raw = RawDocument(document.source, document.format, document.title, document.date, text, document.content_hash, pages,
+                      date_source=document.date_source)
     return _Prepared(raw, *_split(raw, settings, embedder), doc_id=document.id, rechunk=True)
 
 

@@ -13,7 +13,17 @@ def _wrap(text: str, indent: str = "") -> str:
     return textwrap.fill(" ".join(text.split()), width, initial_indent=indent, subsequent_indent=indent)
 
 
-def answer_text(result: AnswerResult) -> str:
+def date_label(date: str | None, source: str | None) -> str:
+    """A document's date as results show it: the day, or "file modified <day>" when the article
+    gave none and the file's modification day stands in."""
+    if not date:
+        return ""
+    return f"file modified {date[:10]}" if source == "file" else date[:10]
+
+
+def answer_text(result: AnswerResult, dates: dict[int, tuple[str | None, str | None]] | None = None) -> str:
+    """`dates`: each cited document's (date, date source), to show a file's date the answer itself
+    does not reason with; without it, the article dates the citations carry."""
     lines = ([_wrap(result.note), ""] if result.note else []) + [_wrap(result.answer)]
     if result.mode == "abstained":
         if result.reason:  # why not, as `--json` gives it
@@ -27,7 +37,8 @@ def answer_text(result: AnswerResult) -> str:
     lines += ["", "Sources:"]
     shown = " ".join(result.answer.split())
     for citation in result.citations:
-        dated = f", {citation.date[:10]}" if citation.date else ""
+        label = date_label(*dates[citation.doc_id]) if dates and citation.doc_id in dates else date_label(citation.date, None)
+        dated = f", {label}" if label else ""
         lines.append(f"  [{citation.n}] {citation.title} ({citation.location}{dated}) — {citation.source}")
         quoted = f"“{' '.join(citation.quote.split())}”"
         if quoted not in shown:  # a quote already in the answer is not printed twice

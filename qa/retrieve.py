@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qa.embed import Embedder
-from qa.store.collection import Collection, PassageRow
+from qa.store.collection import Collection, PassageRow, Scope
 
 RRF_K = 60
 
@@ -27,17 +27,23 @@ def fuse(dense: list[tuple[int, float]], keyword: list[tuple[int, float]], k: in
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
 
 
-def search(collection: Collection, embedder: Embedder, query: str, k: int = 5, hybrid: bool = True) -> list[Hit]:
-    """Top-k passages; the reported score is the dense cosine similarity, fusion decides order."""
-    if collection.conn is None or k <= 0:
+def search(
+    collection: Collection, embedder: Embedder, query: str, k: int = 5, hybrid: bool = True, scope: Scope | None = None
+) -> list[Hit]:
+    """Top-k passages; the reported score is the dense cosine similarity, fusion decides order.
+
+    With a `scope` (the documents a filter leaves), both searches look only at its passages, so
+    the top k are the best k of those, not what is left of the best k overall."""
+    if collection.conn is None or k <= 0 or (scope is not None and scope.empty):
         return []
     vectors = collection.vectors()
     if vectors.count == 0:
         return []
     depth = max(k * 4, 20)
     query_vector = embedder.embed([query])[0]
-    dense = vectors.search(query_vector, depth)
-    keyword = collection.keyword_search(query, depth) if hybrid else []
+    among = collection.scope_passage_ids(scope) if scope is not None else None
+    dense = vectors.search(query_vector, depth, among)
+    keyword = collection.keyword_search(query, depth, scope.doc_ids if scope is not None else None) if hybrid else []
     ranked = fuse(dense, keyword, k) if hybrid else dense[:k]
     dense_scores = dict(dense)
     keyword_ranks = {passage_id: rank for rank, (passage_id, _) in enumerate(keyword, start=1)}

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from qa import evidence as ev
 from qa import prompts
-from qa.answer import AnswerResult
+from qa.answer import ABSTAIN_TEXT, AnswerResult
 from qa.citations import parse_answer, quote, with_markers
 from qa.embed import Embedder
 from qa.errors import QAError
@@ -23,7 +23,7 @@ from qa.generate import Generator, generate_text
 from qa.grounding import CheckedSentence, Citation, check_sentences, citation_for
 from qa.policy import DEFAULT_POLICY, AnswerPolicy, SummaryPolicy, default_policy
 from qa.retrieve import search
-from qa.store.collection import Collection
+from qa.store.collection import Collection, Scope
 from qa.textmatch import content_stems, digit_numbers, names, words
 
 if TYPE_CHECKING:
@@ -73,13 +73,17 @@ def document_pool(collection: Collection, target: str, policy: AnswerPolicy) -> 
     return ev.gather(collection, ordered, policy.evidence), document.title
 
 
-def collection_pool(collection: Collection, policy: AnswerPolicy) -> list[ev.Evidence]:
+def collection_pool(collection: Collection, policy: AnswerPolicy, scope: Scope | None = None) -> list[ev.Evidence]:
     """Every passage of a small collection; of a large one, central and varied passages chosen by
-    MMR over the stored passage vectors, so nothing is re-embedded beyond `collection_passages`."""
+    MMR over the stored passage vectors, so nothing is re-embedded beyond `collection_passages`.
+    With a `scope`, the passages of its documents only."""
     limit = policy.summary.collection_passages
     import numpy as np
 
     passage_ids, matrix = collection.all_vectors()
+    if scope is not None:
+        chosen = np.isin(passage_ids, collection.scope_passage_ids(scope))
+        passage_ids, matrix = passage_ids[chosen], matrix[chosen]
     if len(passage_ids) > limit:
         centroid = matrix.mean(axis=0)
         salience = matrix @ (centroid / (np.linalg.norm(centroid) or 1.0))
@@ -91,8 +95,10 @@ def collection_pool(collection: Collection, policy: AnswerPolicy) -> list[ev.Evi
     return ev.gather(collection, sorted(rows.values(), key=lambda p: (p.doc_id, p.ordinal)), policy.evidence)
 
 
-def topic_pool(collection: Collection, embedder: Embedder, topic: str, policy: AnswerPolicy) -> list[ev.Evidence]:
-    hits = search(collection, embedder, topic, policy.summary.topic_passages)
+def topic_pool(
+    collection: Collection, embedder: Embedder, topic: str, policy: AnswerPolicy, scope: Scope | None = None
+) -> list[ev.Evidence]:
+    hits = search(collection, embedder, topic, policy.summary.topic_passages, scope=scope)
     return ev.gather(collection, [hit.passage for hit in hits], policy.evidence)
 
 
@@ -231,12 +237,20 @@ def summarize(
     max_tokens: int = 200,
     on_text: Callable[[str], None] | None = None,
     policy: AnswerPolicy | None = None,
+    scope: Scope | None = None,
 ) -> SummaryResult:
+    """`scope`: for the collection and topic scopes, only these documents (the filters' choice)."""
     policy = policy or default_policy()
     started = time.perf_counter()
     model = getattr(generator, "name", "unknown")
     rules = policy.summary
-    pool, title, topic_vector = _pool(request, collection, embedder, policy)
+    if scope is not None and scope.empty:
+        timings = {"retrieve_ms": 0.0, "generate_ms": 0.0, "verify_ms": 0.0, "total_ms": _ms(time.perf_counter() - started)}
+        return SummaryResult(
+            _question(request, ""), ABSTAIN_TEXT, "abstained", [], [], model, timings, scope.nothing_matches(),
+            policy=policy.label(), scope=request.scope, target=request.target,
+        )
+    pool, title, topic_vector = _pool(request, collection, embedder, policy, scope)
     vectors = embedder.embed([item.text for item in pool])
     if topic_vector is not None and not _on_topic(request.target, pool, vectors, topic_vector, rules):
         elapsed = _ms(time.perf_counter() - started)
@@ -279,16 +293,16 @@ def summarize(
     )
 
 
-def _pool(request: Request, collection: Collection, embedder: Embedder, policy: AnswerPolicy):
+def _pool(request: Request, collection: Collection, embedder: Embedder, policy: AnswerPolicy, scope: Scope | None):
     """Source sentences for the request (headlines left out), the document title, the topic vector."""
     title, topic_vector = "", None
     if request.scope == "document":
         pool, title = document_pool(collection, request.target, policy)
     elif request.scope == "topic":
-        pool = topic_pool(collection, embedder, request.target, policy)
+        pool = topic_pool(collection, embedder, request.target, policy, scope)
         topic_vector = embedder.embed([request.target])[0]
     else:
-        pool = collection_pool(collection, policy)
+        pool = collection_pool(collection, policy, scope)
     pool = [item for item in pool if " ".join(item.text.split()) != " ".join(item.title.split())]
     if not pool:
         raise QAError("nothing to summarize: no sentences beyond titles; index articles first")

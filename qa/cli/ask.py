@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from qa.cli.common import collection_option, emit_json, json_option, note, settings_for
+from qa.cli.common import collection_option, emit_json, filter_options, json_option, note, open_scope, settings_for
 
 
 class LiveDraft:
@@ -83,9 +83,10 @@ def read_questions(path: str) -> list[str]:
 @click.option("--model", metavar="PATH", help="GGUF model file (default: QA_MODEL, models/*.gguf, bundled).")
 @click.option("--max-tokens", default=96, show_default=True, type=click.IntRange(8, 2048), help="Longest generated answer.")
 @click.option("--stream/--no-stream", default=True, show_default=True, help="Show the draft while it is generated (terminal only).")
+@filter_options
 @collection_option
 @json_option
-def ask_command(question, questions_file, k, model, max_tokens, stream, collection, as_json) -> None:
+def ask_command(question, questions_file, k, model, max_tokens, stream, filters, collection, as_json) -> None:
     """Answer QUESTION from the indexed articles; every sentence cites a quoted passage.
 
     Sentences the cited passage does not support are dropped; if none survive, the answer quotes
@@ -96,6 +97,7 @@ def ask_command(question, questions_file, k, model, max_tokens, stream, collecti
       qa ask "What prisoner exchanges were agreed?"
       qa ask "Who proposed the 30-day ceasefire?" --json
       qa ask --questions questions.txt > answers.jsonl
+      qa ask "What did the talks agree?" --since "March 2017" --source '*.html'
     """
     from qa.answer import answer_question
 
@@ -107,19 +109,31 @@ def ask_command(question, questions_file, k, model, max_tokens, stream, collecti
         check_question(question)
     questions = read_questions(questions_file) if questions_file else [question]
     store, embedder, generator = open_for_answers(collection, model)
+    scope = open_scope(store, filters)
     live = stream and not as_json and not questions_file and sys.stdout.isatty()
     for text in questions:
         draft = LiveDraft(live)
-        result = answer_question(text, store, embedder, generator, k=k, max_tokens=max_tokens, on_text=draft)
+        result = answer_question(text, store, embedder, generator, k=k, max_tokens=max_tokens, on_text=draft, scope=scope)
         draft.erase()
+        dates = store.document_dates([citation.doc_id for citation in result.citations])
         if questions_file:
-            click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+            click.echo(json.dumps(dated_payload(result, dates), ensure_ascii=False))
         elif as_json:
-            emit_json(result.as_dict())
+            emit_json(dated_payload(result, dates))
         else:
             from qa.render import answer_text
 
-            click.echo(answer_text(result))
+            click.echo(answer_text(result, dates))
+
+
+def dated_payload(result, dates: dict[int, tuple[str | None, str | None]]) -> dict:
+    """The result as JSON, each citation with its document's date and where that date comes from
+    (as `qa search --json` gives them): a file's modification day too, which the answer itself
+    does not reason with."""
+    payload = result.as_dict()
+    for citation in payload["citations"]:
+        citation["date"], citation["date_source"] = dates.get(citation["doc_id"], (citation["date"], None))
+    return payload
 
 
 def open_for_answers(collection: str, model: str | None):

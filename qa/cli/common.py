@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+import shlex
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -37,3 +41,108 @@ def note(message: str) -> None:
 
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+# ----- filters: --source, --since, --until, --doc ------------------------------------------------
+
+
+class DateBound(click.ParamType):
+    """--since / --until: a day, a month or a year; kept as the period it names."""
+
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        from qa.dates import BOUND_FORMATS, Period, parse_bound
+
+        if isinstance(value, Period):
+            return value
+        period = parse_bound(str(value))
+        if period is None:
+            self.fail(f"{value!r} is not a date; use {BOUND_FORMATS}", param, ctx)
+        return period
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The filter options as given; `open_scope` turns them into a Scope of one collection."""
+
+    sources: tuple[str, ...] = ()
+    since: Any = None  # qa.dates.Period
+    until: Any = None
+    docs: tuple[str, ...] = ()
+
+    @property
+    def given(self) -> bool:
+        return bool(self.sources or self.since or self.until or self.docs)
+
+    @property
+    def label(self) -> str:
+        parts = [f"--source {shlex.quote(pattern)}" for pattern in self.sources]
+        parts += [f"--since {shlex.quote(self.since.text)}"] if self.since else []
+        parts += [f"--until {shlex.quote(self.until.text)}"] if self.until else []
+        parts += [f"--doc {shlex.quote(doc)}" for doc in self.docs]
+        return " ".join(parts)
+
+
+def filter_options(function: Callable) -> Callable:
+    """--source, --since, --until and --doc, handed to the command as one `filters` argument."""
+
+    @functools.wraps(function)
+    def command(*args, source, since, until, doc, **kwargs):
+        if since and until and since.start > until.end:
+            raise click.UsageError(f"--since {since.text} is after --until {until.text}")
+        return function(*args, filters=FilterOptions(tuple(source), since, until, tuple(doc)), **kwargs)
+
+    options = [
+        click.option(
+            "--source", multiple=True, metavar="PATTERN",
+            help="Only documents whose source (path, or stdin:HASH) matches PATTERN, ignoring case: a glob"
+            " (*.pdf, news/*.html; * also crosses /) matched against the whole path or its last parts, or"
+            " else a substring (reuters). Repeat for any of several.",
+        ),
+        click.option(
+            "--since", type=DateBound(), metavar="DATE",
+            help="Only documents dated DATE or later: 2017-03-17, 2017-03 (from the 1st), 2017, 'March 2017'."
+            " A document's date is its metadata's, a date line near its top, or else its file's modification"
+            " day; documents with no date are left out (a note says how many).",
+        ),
+        click.option(
+            "--until", type=DateBound(), metavar="DATE",
+            help="Only documents dated DATE or earlier, inclusive: 2017-03 runs to the 31st, 2017 to"
+            " December 31. Undated documents are left out, as with --since.",
+        ),
+        click.option(
+            "--doc", multiple=True, metavar="ID",
+            help="Only this document: an id or path (see `qa docs list`). Repeat for several.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def open_scope(store, filters: FilterOptions):
+    """The documents the filters leave in `store` (None without filters); notes on stderr how many
+    undated documents a date bound left out. An unknown --doc is an error (exit 1)."""
+    from qa.indexer import resolve_document
+    from qa.store.collection import DocumentFilter
+
+    if not filters.given:
+        return None
+    sources = tuple(_absolute(pattern) for pattern in filters.sources)
+    doc_ids = tuple(resolve_document(store, target).id for target in filters.docs)
+    wanted = DocumentFilter(
+        sources, filters.since.start if filters.since else None, filters.until.end if filters.until else None,
+        doc_ids, filters.label,
+    )
+    scope = store.scope(wanted)
+    if scope.undated and not scope.empty:
+        note(f"note: {scope.undated_note()}")
+    return scope
+
+
+def _absolute(pattern: str) -> str:
+    """A pattern the shell did not expand but the user wrote as a path: ~/news/*, ./news/*."""
+    if pattern.startswith(("~", "./", "../")) or pattern in (".", ".."):
+        return os.path.abspath(os.path.expanduser(pattern))
+    return pattern

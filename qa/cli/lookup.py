@@ -6,7 +6,7 @@ import textwrap
 
 import click
 
-from qa.cli.common import collection_option, emit_json, json_option, settings_for
+from qa.cli.common import collection_option, emit_json, filter_options, json_option, open_scope, settings_for
 
 
 def hit_as_dict(rank: int, hit) -> dict:
@@ -24,6 +24,8 @@ def hit_as_dict(rank: int, hit) -> dict:
         "start": passage.start,
         "end": passage.end,
         "text": passage.text,
+        "date": passage.document_date,
+        "date_source": passage.date_source,
     }
 
 
@@ -45,18 +47,24 @@ def check_free_text(text: str, what: str) -> None:
 @click.command("search")
 @click.argument("query")
 @click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 1000), help="Number of passages.")
+@filter_options
 @collection_option
 @json_option
-def search_command(query: str, k: int, collection: str, as_json: bool) -> None:
+def search_command(query: str, k: int, filters, collection: str, as_json: bool) -> None:
     """Show the passages that best match QUERY (dense + keyword search, fused).
+
+    Filters are applied before the best k are chosen: -k 5 gives 5 passages when 5 match.
 
     \b
     Examples:
       qa search "prisoner exchange"
       qa search "energy infrastructure" -k 3 --json
+      qa search "ceasefire" --since 2017-03 --until 2017-03-31
+      qa search "sanctions" --source '*.pdf' --source reuters
     """
     from qa.embed import load_embedder
     from qa.indexer import manifest_for
+    from qa.render import date_label
     from qa.retrieve import search
     from qa.store.collection import Collection
 
@@ -68,7 +76,10 @@ def search_command(query: str, k: int, collection: str, as_json: bool) -> None:
         raise click.ClickException(
             f"collection '{settings.collection}' is empty; index articles first: qa index PATH"
         )
-    hits = search(store, embedder, query, k)
+    scope = open_scope(store, filters)
+    if scope is not None and scope.empty:
+        raise click.ClickException(scope.nothing_matches())
+    hits = search(store, embedder, query, k, scope=scope)
     if as_json:
         emit_json({"query": query, "collection": settings.collection, "hits": [hit_as_dict(i, h) for i, h in enumerate(hits, 1)]})
         return
@@ -76,7 +87,9 @@ def search_command(query: str, k: int, collection: str, as_json: bool) -> None:
         click.echo("no passages found", err=True)
     for rank, hit in enumerate(hits, 1):
         passage = hit.passage
-        click.echo(click.style(f"[{rank}] {hit.score:.3f}  {passage.title} ({passage.location}, doc {passage.doc_id})", bold=True))
+        dated = date_label(passage.document_date, passage.date_source)
+        where = ", ".join(part for part in (passage.location, f"doc {passage.doc_id}", dated) if part)
+        click.echo(click.style(f"[{rank}] {hit.score:.3f}  {passage.title} ({where})", bold=True))
         click.echo(textwrap.indent(textwrap.fill(" ".join(passage.text.split()), 100), "    "))
         click.echo()
 

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from qa.cli.common import collection_option, emit_json, json_option
+from qa.cli.common import collection_option, emit_json, filter_options, json_option, open_scope
 
 
 @click.command("summarize")
@@ -18,13 +18,19 @@ from qa.cli.common import collection_option, emit_json, json_option
 @click.option("--model", metavar="PATH", help="GGUF model file (default: QA_MODEL, models/*.gguf, bundled).")
 @click.option("--max-tokens", default=200, show_default=True, type=click.IntRange(16, 4096), help="Longest text per model call.")
 @click.option("--stream/--no-stream", default=True, show_default=True, help="Show drafts while they are generated (terminal only).")
+@filter_options
 @collection_option
 @json_option
-def summarize_command(document, whole, about, sentence_count, word_count, model, max_tokens, stream, collection, as_json) -> None:
+def summarize_command(
+    document, whole, about, sentence_count, word_count, model, max_tokens, stream, filters, collection, as_json
+) -> None:
     """Write a summary in which every sentence cites a passage and is checked against it.
 
     DOCUMENT is a document id or path (see `qa docs list`); or use --all or --about TOPIC.
     Sentences the model cannot support are replaced by quoted central sentences.
+
+    --source, --since, --until and --doc choose the documents for --all and --about; --doc
+    alone summarizes the documents it names together (DOCUMENT takes no filters).
 
     \b
     Examples:
@@ -32,12 +38,20 @@ def summarize_command(document, whole, about, sentence_count, word_count, model,
       qa summarize seeds/000_673ab03a832ea504.txt --sentences 3
       qa summarize --all --words 120
       qa summarize --about "prisoner exchanges" --json
+      qa summarize --all --since 2017-03 --until 2017-03
+      qa summarize --doc 3 --doc 7 --sentences 4
     """
-    from qa.cli.ask import LiveDraft, open_for_answers
+    from qa.cli.ask import LiveDraft, dated_payload, open_for_answers
     from qa.cli.lookup import check_free_text
     from qa.render import answer_text
     from qa.summarize import Request, summarize
 
+    if document and filters.given:
+        raise click.UsageError(
+            "DOCUMENT names one document already; --source, --since, --until and --doc choose documents"
+            " for --all and --about (or give --doc alone)"
+        )
+    whole = whole or (bool(filters.docs) and not document and about is None)  # --doc alone: those documents
     chosen = [bool(document), whole, about is not None]
     if sum(chosen) != 1:
         raise click.UsageError("give exactly one of DOCUMENT, --all or --about TOPIC")
@@ -45,11 +59,13 @@ def summarize_command(document, whole, about, sentence_count, word_count, model,
         check_free_text(about, "--about TOPIC")
     scope, target = ("document", document) if document else ("collection", collection) if whole else ("topic", about)
     store, embedder, generator = open_for_answers(collection, model)
+    chosen_documents = open_scope(store, filters)
     draft = LiveDraft(stream and not as_json and sys.stdout.isatty())
     request = Request(scope, target, sentence_count, word_count)
-    result = summarize(request, store, embedder, generator, max_tokens=max_tokens, on_text=draft)
+    result = summarize(request, store, embedder, generator, max_tokens=max_tokens, on_text=draft, scope=chosen_documents)
     draft.erase()
+    dates = store.document_dates([citation.doc_id for citation in result.citations])
     if as_json:
-        emit_json(result.as_dict())
+        emit_json(dated_payload(result, dates))
     else:
-        click.echo(answer_text(result))
+        click.echo(answer_text(result, dates))

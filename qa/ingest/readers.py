@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from qa.dates import date_in_text, file_date
 from qa.errors import QAError
 
 TEXT_SUFFIXES = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md"}
@@ -41,6 +42,9 @@ class RawDocument:
     content_hash: str
     pages: list[PageSpan] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # where `date` comes from: "metadata" (HTML), "text" (a date line near the top), "file" (the
+    # file's modification day, when the article gives none); None when undated
+    date_source: str | None = None
 
 
 def format_for(path: Path) -> str | None:
@@ -57,9 +61,12 @@ def read_path(path: Path, max_bytes: int) -> RawDocument:
     if fmt is None:
         raise UnreadableDocument(f"{path}: unsupported file type {path.suffix or '(none)'}")
     data = _read_file(path, max_bytes)
-    if fmt == "pdf":
-        return _read_pdf(str(path), data)
-    return read_bytes(str(path), data, fmt)
+    raw = _read_pdf(str(path), data) if fmt == "pdf" else read_bytes(str(path), data, fmt)
+    if raw.date is None:
+        modified = file_date(path)
+        if modified is not None:
+            raw.date, raw.date_source = modified.isoformat(), "file"
+    return raw
 
 
 def read_bytes(source: str, data: bytes, fmt: str = "txt") -> RawDocument:
@@ -75,7 +82,7 @@ def from_text(source: str, fmt: str, data: bytes, text: str, warnings: list[str]
     text = _normalize_newlines(text)
     _require_words(source, text)
     title = _markdown_title(text) if fmt == "md" else None
-    return RawDocument(
+    return _dated(RawDocument(
         source=source,
         format=fmt,
         title=title or _first_line_title(text, source),
@@ -83,7 +90,18 @@ def from_text(source: str, fmt: str, data: bytes, text: str, warnings: list[str]
         text=text,
         content_hash=digest,
         warnings=warnings,
-    )
+    ))
+
+
+def _dated(raw: RawDocument) -> RawDocument:
+    """The article's own date: its metadata's, else a date line near the top of its text."""
+    if raw.date:
+        raw.date_source = "metadata"
+        return raw
+    found = date_in_text(raw.text)
+    if found is not None:
+        raw.date, raw.date_source = found.isoformat(), "text"
+    return raw
 
 
 def _read_file(path: Path, max_bytes: int) -> bytes:
@@ -247,7 +265,7 @@ def _from_html(source: str, html: str, digest: str, warnings: list[str]) -> RawD
         text = visible.text
     _require_words(source, text)
     title = _short_title(fields.get("title") or "") or _first_line_title(text, source)
-    return RawDocument(
+    return _dated(RawDocument(
         source=source,
         format="html",
         title=title,
@@ -255,7 +273,7 @@ def _from_html(source: str, html: str, digest: str, warnings: list[str]) -> RawD
         text=text,
         content_hash=digest,
         warnings=warnings,
-    )
+    ))
 
 
 def _extract_article(html: str) -> tuple[dict, str | None]:
@@ -398,7 +416,7 @@ def _read_pdf(source: str, data: bytes) -> RawDocument:
             f"{source}: PDF has no text layer (scanned?); run OCR on it first, e.g. ocrmypdf"
         )
     _require_text(source, text)  # fonts without a usable character map extract as control characters
-    return RawDocument(
+    return _dated(RawDocument(
         source=source,
         format="pdf",
         title=_short_title(str(info_title)) or _first_line_title(text, source),
@@ -406,4 +424,4 @@ def _read_pdf(source: str, data: bytes) -> RawDocument:
         text=text,
         content_hash=content_hash(data),
         pages=pages,
-    )
+    ))

@@ -19,8 +19,10 @@ sees is one generation: before a commit or after it, never between.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import sys
 import threading
@@ -28,12 +30,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.config import Settings
+from qa.dates import parse_stored_date
 from qa.errors import DamagedCollectionError, IndexMismatchError, QAError
-from qa.store.migrations import check_version, migrate
+from qa.store.migrations import MIGRATIONS, check_version, migrate
 from qa.store.vectors import FaissVectorIndex
 
 if TYPE_CHECKING:
@@ -74,6 +78,7 @@ class DocumentRow:
     updated_at: str
     passages: int = 0
     chars: int = 0
+    date_source: str | None = None  # metadata | text | file (see ingest.readers)
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,11 @@ class PassageRow:
     text: str
     title: str
     source: str
+    # the article's own date (metadata or a date line), what answers may reason with; a file's
+    # modification day says when it was saved, not when anything happened, so it is left out here
     date: str | None = None
+    document_date: str | None = None  # the date filters compare and results show, of any source
+    date_source: str | None = None
 
     @property
     def location(self) -> str:
@@ -106,6 +115,67 @@ class SentenceRow:
     paragraph: int
     page: int | None
     text: str
+
+
+@dataclass(frozen=True)
+class DocumentFilter:
+    """Which documents results may come from (--source, --since, --until, --doc).
+
+    Repeats of one option widen the choice (any of them), different options narrow it (all of
+    them). Date bounds are inclusive days; a document without a date never passes a date bound."""
+
+    sources: tuple[str, ...] = ()
+    since: dt.date | None = None
+    until: dt.date | None = None
+    doc_ids: tuple[int, ...] = ()
+    label: str = ""  # the options as the user gave them, for messages: "--since 2018"
+
+    @property
+    def active(self) -> bool:
+        return bool(self.sources or self.doc_ids or self.dated)
+
+    @property
+    def dated(self) -> bool:
+        return self.since is not None or self.until is not None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The documents of one collection a filter leaves."""
+
+    filter: DocumentFilter
+    collection: str
+    doc_ids: frozenset[int]
+    undated: int  # documents that passed every other option and were left out for having no date
+
+    @property
+    def empty(self) -> bool:
+        return not self.doc_ids
+
+    def undated_note(self) -> str:
+        if not self.undated:
+            return ""
+        plural = "s" if self.undated > 1 else ""
+        return f"{self.undated} document{plural} without a date left out by --since/--until"
+
+    def nothing_matches(self) -> str:
+        why = f" ({self.undated_note()})" if self.undated else ""
+        return f"no documents match {self.filter.label} in collection '{self.collection}'{why}"
+
+
+_GLOB_CHARACTERS = re.compile(r"[*?\[]")
+
+
+def source_matches(pattern: str, source: str) -> bool:
+    """--source PATTERN against a document's source (its absolute path, or stdin:HASH), ignoring case.
+
+    With a glob character (* ? [...]) the pattern must match the whole source or its last path
+    parts, so `*.pdf`, `news/*.html` and `reuters-*` mean what they say; `*` also crosses "/".
+    Without one it is a substring: `reuters` finds every source with "Reuters" in it."""
+    pattern, source = pattern.replace("\\", "/").casefold(), source.replace("\\", "/").casefold()
+    if not _GLOB_CHARACTERS.search(pattern):
+        return pattern in source
+    return fnmatchcase(source, pattern) or fnmatchcase(source, "*/" + pattern.lstrip("/"))
 
 
 def _now() -> str:
@@ -208,6 +278,27 @@ class _WriterLock:
         return False
 
 
+def _upgrade(settings: Settings) -> bool:
+    """Apply pending migrations under the writer lock; False (with a note) when the collection
+    cannot be written here, and is then read as it is."""
+    path = settings.collection_dir / DB_NAME
+    try:
+        with _WriterLock(settings.collection_dir / LOCK_NAME, settings.collection).held():
+            conn = _connect(path, settings.collection)
+            try:
+                migrate(conn)
+            finally:
+                conn.close()
+    except (sqlite3.DatabaseError, OSError, QAError) as exc:
+        print(
+            f"note: collection '{settings.collection}' was written by an older qa and cannot be upgraded here"
+            f" ({exc}); it is read as it is, without dates from text or files",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
+
 class Collection:
     """Open with `Collection.open_reader` or `Collection.open_writer` (a context manager)."""
 
@@ -228,6 +319,7 @@ class Collection:
         self._vectors: FaissVectorIndex | None = None
         self._vectors_generation = -1  # the generation self._vectors reflects
         self._in_transaction = False
+        self._dated_schema = True  # documents.date_source exists (schema 2)
 
     # ----- opening -------------------------------------------------------------------------
 
@@ -260,6 +352,12 @@ class Collection:
         if version < 1:
             conn.close()
             return cls(settings, None, writable=False)
+        if version < len(MIGRATIONS):
+            # a collection written by an older qa is brought up to date once, as a writer would
+            if _upgrade(settings):
+                conn.close()
+                return cls.open_reader(settings, manifest)
+            collection._dated_schema = version >= 2
         if manifest is not None:
             collection.check_manifest(manifest)
         return collection
@@ -517,7 +615,8 @@ class Collection:
     def find_document(self, source: str) -> DocumentRow | None:
         assert self.conn is not None
         row = self.conn.execute(
-            "SELECT id, source, format, title, date, content_hash, added_at, updated_at FROM documents WHERE source = ?",
+            "SELECT id, source, format, title, date, content_hash, added_at, updated_at,"
+            f" {self._date_source_column('documents')} AS date_source FROM documents WHERE source = ?",
             (source,),
         ).fetchone()
         return DocumentRow(**dict(row)) if row else None
@@ -538,17 +637,17 @@ class Collection:
         doc_id = existing.id if existing else None
         if doc_id is None:
             cursor = self.conn.execute(
-                "INSERT INTO documents (source, format, title, date, content_hash, text, added_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (raw.source, raw.format, raw.title, raw.date, raw.content_hash, raw.text, now, now),
+                "INSERT INTO documents (source, format, title, date, date_source, content_hash, text, added_at,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (raw.source, raw.format, raw.title, raw.date, raw.date_source, raw.content_hash, raw.text, now, now),
             )
             doc_id = int(cursor.lastrowid)
         else:
             self._delete_document_children(doc_id)
             self.conn.execute(
-                "UPDATE documents SET format = ?, title = ?, date = ?, content_hash = ?, text = ?, updated_at = ?"
-                " WHERE id = ?",
-                (raw.format, raw.title, raw.date, raw.content_hash, raw.text, now, doc_id),
+                "UPDATE documents SET format = ?, title = ?, date = ?, date_source = ?, content_hash = ?, text = ?,"
+                " updated_at = ? WHERE id = ?",
+                (raw.format, raw.title, raw.date, raw.date_source, raw.content_hash, raw.text, now, doc_id),
             )
         self.write_chunks(doc_id, raw.text, sentences, passages, vectors)
         self.conn.executemany(
@@ -632,6 +731,10 @@ class Collection:
 
     _DOC_COLUMNS = "d.id, d.source, d.format, d.title, d.date, d.content_hash, d.added_at, d.updated_at"
 
+    def _date_source_column(self, table: str = "d") -> str:
+        """A collection that could not be migrated (a read-only file) is read without date sources."""
+        return f"{table}.date_source" if self._dated_schema else "NULL"
+
     def is_empty(self) -> bool:
         """No documents; one indexed lookup, unlike documents() which counts every passage."""
         return self.conn is None or self.conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is None
@@ -641,7 +744,7 @@ class Collection:
             return []
         rows = self.conn.execute(
             f"SELECT {self._DOC_COLUMNS}, (SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.id) AS passages,"
-            " LENGTH(d.text) AS chars FROM documents d ORDER BY d.id"
+            f" LENGTH(d.text) AS chars, {self._date_source_column()} AS date_source FROM documents d ORDER BY d.id"
         ).fetchall()
         return [DocumentRow(**dict(row)) for row in rows]
 
@@ -650,7 +753,7 @@ class Collection:
             return None
         row = self.conn.execute(
             f"SELECT {self._DOC_COLUMNS}, (SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.id) AS passages,"
-            " LENGTH(d.text) AS chars FROM documents d WHERE d.id = ?",
+            f" LENGTH(d.text) AS chars, {self._date_source_column()} AS date_source FROM documents d WHERE d.id = ?",
             (doc_id,),
         ).fetchone()
         return DocumentRow(**dict(row)) if row else None
@@ -667,13 +770,58 @@ class Collection:
         if self.conn is None or not passage_ids:
             return {}
         marks = ",".join("?" * len(passage_ids))
+        source = self._date_source_column()
         rows = self.conn.execute(
             "SELECT p.id, p.doc_id, p.ordinal, p.start, p.end, p.first_sentence, p.last_sentence, p.paragraph,"
-            " p.page, substr(d.text, p.start + 1, p.end - p.start) AS text, d.title, d.source, d.date"
-            f" FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.id IN ({marks})",
+            " p.page, substr(d.text, p.start + 1, p.end - p.start) AS text, d.title, d.source,"
+            f" CASE WHEN {source} = 'file' THEN NULL ELSE d.date END AS date, d.date AS document_date,"
+            f" {source} AS date_source FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.id IN ({marks})",
             list(passage_ids),
         ).fetchall()
         return {row["id"]: PassageRow(**dict(row)) for row in rows}
+
+    def scope(self, wanted: DocumentFilter) -> Scope:
+        """The documents `wanted` leaves, read from one pass over ids, sources and dates."""
+        kept: set[int] = set()
+        undated = 0
+        rows = self.conn.execute("SELECT id, source, date FROM documents").fetchall() if self.conn is not None else []
+        for doc_id, source, date in rows:
+            if wanted.doc_ids and doc_id not in wanted.doc_ids:
+                continue
+            if wanted.sources and not any(source_matches(pattern, source) for pattern in wanted.sources):
+                continue
+            if wanted.dated:
+                day = parse_stored_date(date)
+                if day is None:
+                    undated += 1
+                    continue
+                if (wanted.since and day < wanted.since) or (wanted.until and day > wanted.until):
+                    continue
+            kept.add(doc_id)
+        return Scope(wanted, self.name, frozenset(kept), undated)
+
+    def scope_passage_ids(self, scope: Scope) -> "np.ndarray":
+        """Every passage id of the documents in `scope`, ascending."""
+        import numpy as np
+
+        if self.conn is None or scope.empty:
+            return np.zeros(0, dtype=np.int64)
+        rows = self.conn.execute(
+            "SELECT id FROM passages WHERE doc_id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (json.dumps(sorted(scope.doc_ids)),),
+        ).fetchall()
+        return np.array([row[0] for row in rows], dtype=np.int64)
+
+    def document_dates(self, doc_ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
+        """Each document's (date, date source), as filters compare them and results show them."""
+        if self.conn is None or not doc_ids:
+            return {}
+        rows = self.conn.execute(
+            f"SELECT d.id, d.date, {self._date_source_column()} FROM documents d"
+            " WHERE d.id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(set(doc_ids))),),
+        ).fetchall()
+        return {row[0]: (row[1], row[2]) for row in rows}
 
     def document_passage_ids(self, doc_id: int) -> list[int]:
         assert self.conn is not None
@@ -719,18 +867,28 @@ class Collection:
             return ids, np.zeros((0, dimension), np.float32)
         return ids, np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
 
-    def keyword_search(self, query: str, k: int) -> list[tuple[int, float]]:
-        """BM25 over passage text (FTS5); scores are negated bm25, higher is better."""
+    def keyword_search(self, query: str, k: int, doc_ids: "frozenset[int] | None" = None) -> list[tuple[int, float]]:
+        """BM25 over passage text (FTS5); scores are negated bm25, higher is better. With `doc_ids`,
+        only their passages, filtered before the LIMIT so a filter still gives k hits."""
         if self.conn is None:
             return []
         terms = _fts_terms(query)
         if not terms:
             return []
         expression = " OR ".join(f'"{term}"' for term in terms)
-        rows = self.conn.execute(
-            "SELECT rowid, bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ? ORDER BY bm25(passages_fts) LIMIT ?",
-            (expression, k),
-        ).fetchall()
+        if doc_ids is None:
+            rows = self.conn.execute(
+                "SELECT rowid, bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?"
+                " ORDER BY bm25(passages_fts) LIMIT ?",
+                (expression, k),
+            ).fetchall()
+        else:
+            rows = self.conn.execute(
+                "SELECT rowid, bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?"
+                " AND rowid IN (SELECT id FROM passages WHERE doc_id IN (SELECT value FROM json_each(?)))"
+                " ORDER BY bm25(passages_fts) LIMIT ?",
+                (expression, json.dumps(sorted(doc_ids)), k),
+            ).fetchall()
         return [(int(row[0]), -float(row[1])) for row in rows]
 
     def stats(self) -> dict:

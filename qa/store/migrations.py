@@ -72,7 +72,26 @@ def m001_initial(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial]
+def m002_document_dates(conn: sqlite3.Connection) -> None:
+    """Where each document's date comes from: "metadata", "text" or "file" (see ingest.readers).
+
+    Documents stored before had a date only from HTML metadata; the others get one now from a date
+    line in their stored text, else from their file's modification day if the file is still there."""
+    from qa.dates import HEAD_CHARS, date_in_text, file_date
+
+    conn.execute("ALTER TABLE documents ADD COLUMN date_source TEXT")
+    conn.execute("UPDATE documents SET date_source = 'metadata' WHERE date IS NOT NULL AND date != ''")
+    undated = conn.execute(
+        f"SELECT id, source, substr(text, 1, {HEAD_CHARS}) FROM documents WHERE date IS NULL OR date = ''"
+    ).fetchall()
+    for doc_id, source, head in undated:
+        found, kind = date_in_text(head), "text"
+        if found is None and not source.startswith("stdin:"):
+            found, kind = file_date(source), "file"
+        if found is not None:
+            conn.execute("UPDATE documents SET date = ?, date_source = ? WHERE id = ?", (found.isoformat(), kind, doc_id))
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_document_dates]
 
 
 def migrate(conn: sqlite3.Connection) -> int:

@@ -95,12 +95,39 @@ class FaissVectorIndex:
             return 0
         return int(self._index.remove_ids(np.asarray(ids, dtype=np.int64)))
 
-    def search(self, query: "np.ndarray", k: int) -> list[tuple[int, float]]:
+    def search(self, query: "np.ndarray", k: int, among: "np.ndarray | None" = None) -> list[tuple[int, float]]:
+        """The k nearest ids; with `among`, the k nearest of those ids only (a filter applied inside
+        the search, not after it, so it still gives k when k of them exist)."""
         import numpy as np
 
         if self.count == 0 or k <= 0:
             return []
-        scores, ids = self._index.search(np.asarray(query, dtype=np.float32).reshape(1, -1), min(k, self.count))
+        vector = np.asarray(query, dtype=np.float32).reshape(1, -1)
+        if among is None:
+            scores, ids = self._index.search(vector, min(k, self.count))
+            return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        return self._search_among(vector, k, np.asarray(among, dtype=np.int64))
+
+    def _search_among(self, vector: "np.ndarray", k: int, among: "np.ndarray") -> list[tuple[int, float]]:
+        import faiss
+
+        k = min(k, len(among), self.count)
+        if k <= 0:
+            return []
+        selector = faiss.IDSelectorBatch(among)
+        if self.kind == "flat":
+            scores, ids = self._index.search(vector, k, params=faiss.SearchParameters(sel=selector))
+        else:
+            # the NPROBE nearest lists may hold fewer than k of the chosen ids: scan more lists
+            # until they give k or every list has been scanned
+            nlist = faiss.extract_index_ivf(self._index).nlist
+            nprobe = NPROBE
+            while True:
+                params = faiss.SearchParametersIVF(sel=selector, nprobe=min(nprobe, nlist))
+                scores, ids = self._index.search(vector, k, params=params)
+                if (ids[0] >= 0).sum() >= k or nprobe >= nlist:
+                    break
+                nprobe *= 4
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def save(self, path: Path) -> None:
