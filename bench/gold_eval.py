@@ -63,10 +63,9 @@ def main() -> None:
 
 
 def run(names: list[str], models: list[str | None], news_folder: Path, show_failures: bool, splits: list[str]) -> dict:
-    from qa.answer import answer_question
     from qa.config import Settings
     from qa.embed import load_embedder
-    from qa.evaluation import evaluate, load_gold, tally
+    from qa.evaluation import Engine, evaluate, in_collection, load_gold, tally
     from qa.generate import load_generator
     from qa.indexer import index_paths, manifest_for
     from qa.policy import default_policy
@@ -75,7 +74,8 @@ def run(names: list[str], models: list[str | None], news_folder: Path, show_fail
     embedder = load_embedder()
     policy = default_policy()
     print(f"policy {policy.label()}")
-    print(f"{'model':<34} {'set':<5} {'split':<8} {'correct':>9} {'abstain':>9} {'unsup':>5} {'generated':>10} {'mixed':>5} {'s/q':>5}")
+    print(f"{'model':<34} {'set':<5} {'split':<8} {'correct':>9} {'abstain':>9} {'unsup':>5} {'generated':>10} {'mixed':>5}"
+          f" {'R@5':>5} {'MRR@5':>5} {'cit.p':>5} {'s/q':>5}")
     report: dict = {"policy": policy.label(), "runs": []}
     for name in names:
         corpus, files = SETS[name]
@@ -85,10 +85,10 @@ def run(names: list[str], models: list[str | None], news_folder: Path, show_fail
         index_report = index_paths(settings, embedder, [str(p) for p in corpus])
         print(f"# {name}: indexed in {time.perf_counter() - started:.0f}s ({index_report.added} added)", file=sys.stderr)
         store = Collection.open_reader(settings, manifest_for(settings, embedder))
-        items = [item for item in load_gold(files) if item.split in splits]
+        items = [item for item in in_collection(load_gold(files), settings.collection) if item.split in splits]
         for model in models:
             generator = load_generator(model, None)
-            outcomes = evaluate(items, store, lambda q: answer_question(q, store, embedder, generator, policy=policy))
+            outcomes = evaluate(items, {settings.collection: store}, Engine(embedder, generator, policy))
             for split in splits:
                 scores = tally(o for o in outcomes if o.item.split == split)
                 print(
@@ -96,7 +96,8 @@ def run(names: list[str], models: list[str | None], news_folder: Path, show_fail
                     f"{scores.answered_correctly:>3}/{scores.answerable:<3} {scores.answer_rate:>3.0%} "
                     f"{scores.abstained_correctly:>3}/{scores.unanswerable:<3} {scores.abstain_rate:>3.0%} "
                     f"{scores.unsupported_in_answer:>5} {scores.generated:>3} {scores.generated_share:>5.0%} "
-                    f"{scores.mixed:>5} {scores.seconds / max(scores.questions, 1):>5.1f}",
+                    f"{scores.mixed:>5} {_number(scores.recall)} {_number(scores.mrr)} {_number(scores.citation_precision)}"
+                    f" {scores.seconds / max(scores.questions, 1):>5.1f}",
                     flush=True,
                 )
                 if show_failures and split == "tune":
@@ -104,11 +105,15 @@ def run(names: list[str], models: list[str | None], news_folder: Path, show_fail
                 report["runs"].append({
                     "model": generator.name, "set": name, "split": split, **scores.as_dict(),
                     "answers": [
-                        {"id": o.item.id, "correct": o.correct, **o.result.as_dict()}
+                        {"id": o.item.id, "correct": o.correct, **o.as_record(5), **o.result.as_dict()}
                         for o in outcomes if o.item.split == split
                     ],
                 })
     return report
+
+
+def _number(value: float | None) -> str:
+    return f"{'-':>5}" if value is None else f"{value:>5.2f}"
 
 
 if __name__ == "__main__":

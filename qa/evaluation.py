@@ -1,24 +1,40 @@
-"""Score the answer engine on a gold set: correct cited answers, right abstentions, unsupported
-sentences shown, how much of each answer the model wrote, and time per question.
+"""Score retrieval and answers on a gold set: recall@k / MRR@k, required facts, citation precision,
+abstentions, unsupported sentences shown and time per question; shared by `qa eval` and
+bench/gold_eval.py.
 
-A gold file holds one JSON object per line: `id`, `question`, `kind` ("answer" | "abstain"),
-`required` (regexes a correct answer must all match, case-insensitively), `expected_sources`
-(file names of the articles that answer it) and optional `tags`. A gold set is split into
-`tune.jsonl` (thresholds are calibrated on it) and `heldout.jsonl` (never looked at while tuning);
-reports keep the two apart.
+A gold file holds one JSON object per line: `question`; `kind` ("answer" | "abstain"); optional
+`id`, `collection`, `required` (regexes a correct answer must all match, case-insensitively),
+`expected_sources` (document ids, or paths / file names matched against the end of the stored
+source) and `tags`. A gold set is split into `tune.jsonl` (thresholds are calibrated on it) and
+`heldout.jsonl` (never looked at while tuning); reports keep the two apart.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import statistics
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from qa.answer import AnswerResult
+from qa.errors import QAError
 from qa.store.collection import Collection
+
+if TYPE_CHECKING:
+    from qa.embed import Embedder
+    from qa.generate import Generator
+    from qa.grounding import Citation
+    from qa.policy import AnswerPolicy
+
+KINDS = ("answer", "abstain")
+
+
+class GoldFileError(QAError):
+    """A gold file that cannot be scored: the message names the file and line."""
 
 
 @dataclass(frozen=True)
@@ -27,80 +43,267 @@ class GoldItem:
     question: str
     answerable: bool
     required: tuple[str, ...] = ()
-    expected_sources: tuple[str, ...] = ()
+    expected_sources: tuple[str | int, ...] = ()
     tags: tuple[str, ...] = ()
     split: str = "tune"
+    collection: str | None = None  # None: the caller's default
+    line: int = 0
+
+
+# ----- reading gold files ------------------------------------------------------------------------
+
+
+def _strings(raw: dict, key: str, where: str, allow_ids: bool = False) -> tuple:
+    value = raw.get(key, [])
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        value = [value]  # one source or one pattern needs no list
+    kinds = (str, int) if allow_ids else (str,)
+    if not isinstance(value, list) or not all(isinstance(v, kinds) and not isinstance(v, bool) for v in value):
+        what = "strings or document ids" if allow_ids else "strings"
+        raise GoldFileError(f"{where}: \"{key}\" must be a list of {what}")
+    return tuple(value)
+
+
+def parse_item(raw: Any, where: str, line: int, split: str = "tune") -> GoldItem:
+    """One gold line, checked: a question that can be asked, a known kind, regexes that compile."""
+    from qa.question import question_problem
+
+    if not isinstance(raw, dict):
+        raise GoldFileError(f"{where}: not a JSON object")
+    question = raw.get("question")
+    if not isinstance(question, str) or not question.strip():
+        raise GoldFileError(f"{where}: no \"question\" field")
+    problem = question_problem(question)
+    if problem:
+        raise GoldFileError(f"{where}: {problem}")
+    kind = raw.get("kind", "answer")
+    if kind not in KINDS:
+        raise GoldFileError(f"{where}: unknown kind {kind!r}; use \"answer\" or \"abstain\"")
+    required = _strings(raw, "required", where)
+    for pattern in required:
+        try:
+            re.compile(pattern, re.IGNORECASE)
+        except re.error as exc:
+            raise GoldFileError(f"{where}: invalid regex {pattern!r} in \"required\": {exc}") from None
+    collection = raw.get("collection")
+    if collection is not None and (not isinstance(collection, str) or not collection.strip()):
+        raise GoldFileError(f"{where}: \"collection\" must be a collection name")
+    return GoldItem(
+        str(raw.get("id") or f"line-{line}"), question.strip(), kind == "answer", required,
+        _strings(raw, "expected_sources", where, allow_ids=True), _strings(raw, "tags", where), split,
+        collection, line,
+    )
+
+
+def read_gold(path: Path | str, text: str | None = None) -> list[GoldItem]:
+    """Every item of one JSONL file; the split is the file's name (tune / heldout)."""
+    path = Path(path)
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise GoldFileError(f"{path}: not UTF-8 text; a gold file is JSONL, one JSON object per line") from None
+    items = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise GoldFileError(f"{where}: not valid JSON ({exc.msg}); a gold file is JSONL, one object per line") from None
+        items.append(parse_item(raw, where, number, path.stem))
+    if not items:
+        raise GoldFileError(f"{path}: no questions found")
+    return items
+
+
+def load_gold(paths: Iterable[Path]) -> list[GoldItem]:
+    return [item for path in paths for item in read_gold(path)]
+
+
+def in_collection(items: Iterable[GoldItem], default: str) -> list[GoldItem]:
+    """Items with the default collection filled in where a line names none."""
+    return [item if item.collection else replace(item, collection=default) for item in items]
+
+
+# ----- retrieval ---------------------------------------------------------------------------------
+
+
+def source_matches(expected: str | int, doc_id: int, source: str) -> bool:
+    """A document id (a number, or digits), the stored source itself, or its end on a path
+    boundary ("Alaska.txt", "wiki/Alaska.txt")."""
+    if isinstance(expected, int):
+        return expected == doc_id
+    if expected.isdigit() and int(expected) == doc_id:
+        return True
+    wanted = expected.replace("\\", "/").removeprefix("./")
+    stored = source.replace("\\", "/")
+    return bool(wanted) and (stored == wanted or stored.endswith("/" + wanted))
+
+
+def expected_documents(item: GoldItem, documents: list[tuple[int, str]]) -> set[int]:
+    return {doc_id for doc_id, source in documents for e in item.expected_sources if source_matches(e, doc_id, source)}
+
+
+def unmatched_sources(item: GoldItem, documents: list[tuple[int, str]]) -> list[str]:
+    """Expected sources that name no document of the collection: a typo would read as a miss."""
+    return [str(e) for e in item.expected_sources if not any(source_matches(e, d, s) for d, s in documents)]
+
+
+def first_hit(retrieved: list[int], expected: set[int]) -> int | None:
+    """1-based rank of the first retrieved passage from an expected document, or None."""
+    return next((rank for rank, doc_id in enumerate(retrieved, start=1) if doc_id in expected), None)
+
+
+# ----- citations ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CitationCheck:
+    """One citation of one shown sentence, judged by the verifier (qa.verify.verify_sentence)."""
+
+    sentence: str
+    n: int
+    supported: bool
+    reasons: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"sentence": self.sentence, "citation": self.n, "supported": self.supported, "reasons": self.reasons}
+
+
+def _previous_sentence(collection: Collection, citation: Citation) -> str:
+    """The sentence before the quote in its article: the verifier reads a pronoun against it."""
+    from qa.injection import looks_like_instruction
+
+    passage = collection.passages([citation.passage_id]).get(citation.passage_id)
+    if passage is None:
+        return ""
+    rows = collection.sentences(citation.doc_id, max(passage.first_sentence - 1, 0), passage.last_sentence)
+    before = ""
+    for row in rows:
+        if row.start == citation.start:
+            return "" if looks_like_instruction(before) else before
+        before = row.text
+    return ""
+
+
+def check_citations(
+    result: AnswerResult, collection: Collection, embedder: Embedder, policy: AnswerPolicy
+) -> list[CitationCheck]:
+    """Judge every citation of every shown sentence with the verifier.
+
+    A citation is precise when its quote alone supports the sentence, or when the sentence's
+    citations together support it and do not without this one (citation precision of ALCE, Gao
+    et al. 2023). A quoted sentence is supported by its own quote. A sentence the answer's
+    verifier accepted on the model's reading (it failed only a wording proxy) is accepted here on
+    the same terms.
+    """
+    import numpy as np
+
+    from qa.question import analyze
+    from qa.verify import Cited, verify_sentence
+
+    if result.mode == "abstained" or not result.parts:
+        return []
+    by_number = {c.n: c for c in result.citations}
+    question = analyze(result.question)
+    judged = {s.text for s in result.sentences if s.judged}
+    quotes = {n: f"“{' '.join(c.quote.split())}”" for n, c in by_number.items()}
+    known = sorted(by_number)
+    vectors = dict(zip(known, embedder.embed([by_number[n].quote for n in known]))) if known else {}
+    cited = {n: Cited(c.quote, c.title, c.date, _previous_sentence(collection, c)) for n, c in by_number.items()}
+
+    checks = []
+    for part in result.parts:
+        text = part.text if part.generated else part.text.strip("“”")
+        sentence_vector = embedder.embed([text])[0]
+
+        def supported(numbers: list[int]) -> tuple[bool, list[str]]:
+            if not numbers:
+                return False, []
+            similarity = max(float(np.dot(sentence_vector, vectors[n])) for n in numbers)
+            verdict = verify_sentence(text, [cited[n] for n in numbers], similarity, question, policy.verify)
+            if verdict.soft_only and part.text in judged:
+                return True, []
+            return verdict.supported, verdict.reasons
+
+        numbers = [n for n in part.citations if n in by_number]
+        together = supported(numbers)[0] if len(numbers) > 1 else False
+        for n in part.citations:
+            if n not in by_number:
+                checks.append(CitationCheck(part.text, n, False, ["no such citation"]))
+                continue
+            if not part.generated and n == part.citations[0] and quotes[n] == part.text:
+                checks.append(CitationCheck(part.text, n, True))
+                continue
+            alone, reasons = supported([n])
+            needed = together and not supported([m for m in numbers if m != n])[0]
+            checks.append(CitationCheck(part.text, n, alone or needed, [] if alone or needed else reasons))
+    return checks
+
+
+# ----- grading -----------------------------------------------------------------------------------
 
 
 @dataclass
 class Outcome:
     item: GoldItem
     result: AnswerResult
-    correct: bool
-    unsupported: int
+    correct: bool  # answerable: answered, every required fact, quotes exact; else: abstained
+    unsupported: int  # sentences shown that are neither verified nor a verbatim quote
     cites_expected: bool | None  # None when the item names no source, or abstained
     seconds: float
-
-
-@dataclass
-class Scores:
-    answered_correctly: int = 0
-    answerable: int = 0
-    abstained_correctly: int = 0
-    unanswerable: int = 0
-    unsupported_in_answer: int = 0
-    generated: int = 0  # correct answers written wholly by the model
-    mixed: int = 0  # correct answers partly written, partly quoted
-    cites_expected: int = 0
-    with_expected: int = 0
-    seconds: float = 0.0
-    questions: int = 0
-    failures: list[str] = field(default_factory=list)
+    retrieved: list[int] = field(default_factory=list)  # document id of each top-k passage, in order
+    expected: set[int] = field(default_factory=set)  # ids of the expected documents found in the collection
+    required_met: bool | None = None  # None: no required facts, or an abstain line
+    citation_checks: list[CitationCheck] = field(default_factory=list)
 
     @property
-    def answer_rate(self) -> float:
-        return self.answered_correctly / self.answerable if self.answerable else 1.0
+    def abstained(self) -> bool:
+        return self.result.mode == "abstained"
 
     @property
-    def abstain_rate(self) -> float:
-        return self.abstained_correctly / self.unanswerable if self.unanswerable else 1.0
+    def rank(self) -> int | None:
+        return first_hit(self.retrieved, self.expected)
 
-    @property
-    def generated_share(self) -> float:
-        return self.generated / self.answered_correctly if self.answered_correctly else 0.0
+    def problems(self, k: int) -> list[str]:
+        """Why this question counts as failed, one phrase each; empty when it passed."""
+        problems = []
+        if self.item.expected_sources and self.rank is None:
+            problems.append(f"no expected source in the top {k}")
+        if not self.item.answerable:
+            if not self.abstained:
+                problems.append("answered; should abstain")
+        elif self.abstained:
+            problems.append(f"abstained: {self.result.reason}" if self.result.reason else "abstained")
+        elif self.required_met is False:
+            missing = [p for p in self.item.required if not re.search(p, self.result.answer, re.IGNORECASE)]
+            problems.append(f"missing required {', '.join(missing)}")
+        elif not self.correct:
+            problems.append("a quote differs from the stored text")
+        bad = [c for c in self.citation_checks if not c.supported]
+        if bad:
+            problems.append(f"{len(bad)} of {len(self.citation_checks)} citations do not support their sentence")
+        if self.unsupported:
+            problems.append(f"{self.unsupported} unsupported sentence{'s' if self.unsupported > 1 else ''} shown")
+        return problems
 
-    def summary(self) -> str:
-        return (
-            f"answered correctly, cited: {self.answered_correctly}/{self.answerable} ({self.answer_rate:.0%});"
-            f" abstained when it should: {self.abstained_correctly}/{self.unanswerable} ({self.abstain_rate:.0%});"
-            f" unsupported sentences shown: {self.unsupported_in_answer};"
-            f" generated: {self.generated}/{self.answered_correctly} ({self.generated_share:.0%}), mixed {self.mixed};"
-            f" cited an expected article: {self.cites_expected}/{self.with_expected};"
-            f" {self.seconds / max(self.questions, 1):.1f} s/question"
-        )
-
-    def as_dict(self) -> dict:
+    def as_record(self, k: int) -> dict:
+        rank = self.rank
         return {
-            "answered_correctly": self.answered_correctly, "answerable": self.answerable,
-            "abstained_correctly": self.abstained_correctly, "unanswerable": self.unanswerable,
-            "unsupported_in_answer": self.unsupported_in_answer, "generated": self.generated, "mixed": self.mixed,
-            "cites_expected": self.cites_expected, "with_expected": self.with_expected,
-            "seconds_per_question": round(self.seconds / max(self.questions, 1), 2),
+            "id": self.item.id, "line": self.item.line, "collection": self.item.collection,
+            "kind": "answer" if self.item.answerable else "abstain", "question": self.item.question,
+            "answer": self.result.answer, "mode": self.result.mode, "reason": self.result.reason,
+            "expected_sources": list(self.item.expected_sources), "expected_doc_ids": sorted(self.expected),
+            "retrieved_doc_ids": self.retrieved, "rank": rank,
+            "hit": rank is not None if self.item.expected_sources else None,
+            "reciprocal_rank": (1 / rank if rank else 0.0) if self.item.expected_sources else None,
+            "required": list(self.item.required), "required_met": self.required_met,
+            "citations": [c.as_dict() for c in self.citation_checks],
+            "unsupported_sentences": self.unsupported, "correct": self.correct,
+            "seconds": round(self.seconds, 3), "problems": self.problems(k),
         }
-
-
-def load_gold(paths: Iterable[Path]) -> list[GoldItem]:
-    """Items of every file; the split is the file's name (tune / heldout)."""
-    items = []
-    for path in paths:
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                raw = json.loads(line)
-                items.append(GoldItem(
-                    raw["id"], raw["question"], raw["kind"] == "answer", tuple(raw.get("required", [])),
-                    tuple(raw.get("expected_sources", [])), tuple(raw.get("tags", [])), Path(path).stem,
-                ))
-    return items
 
 
 def citations_valid(result: AnswerResult, collection: Collection) -> bool:
@@ -132,70 +335,235 @@ def unsupported_in_answer(result: AnswerResult) -> int:
     return bad
 
 
-def grade(item: GoldItem, result: AnswerResult, collection: Collection, seconds: float) -> Outcome:
+def has_required(item: GoldItem, answer: str) -> bool:
+    return all(re.search(pattern, answer, flags=re.IGNORECASE) for pattern in item.required)
+
+
+def grade(
+    item: GoldItem,
+    result: AnswerResult,
+    collection: Collection,
+    seconds: float,
+    retrieved: list[int] | None = None,
+    expected: set[int] | None = None,
+    citation_checks: list[CitationCheck] | None = None,
+) -> Outcome:
     unsupported = unsupported_in_answer(result)
+    extra = {"retrieved": retrieved or [], "expected": expected or set(), "citation_checks": citation_checks or []}
     if not item.answerable:
-        return Outcome(item, result, result.mode == "abstained", unsupported, None, seconds)
+        return Outcome(item, result, result.mode == "abstained", unsupported, None, seconds, **extra)
     answered = result.mode != "abstained"
-    has_all = all(re.search(pattern, result.answer, flags=re.IGNORECASE) for pattern in item.required)
-    correct = answered and has_all and citations_valid(result, collection)
+    has_all = answered and has_required(item, result.answer)
+    correct = has_all and citations_valid(result, collection)
     cites = None
     if answered and item.expected_sources:
         cites = any(Path(c.source).name in item.expected_sources for c in result.citations)
-    return Outcome(item, result, correct, unsupported, cites, seconds)
+    required_met = has_all if item.required else None
+    return Outcome(item, result, correct, unsupported, cites, seconds, required_met=required_met, **extra)
 
 
-def tally(outcomes: Iterable[Outcome]) -> Scores:
+# ----- totals ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Scores:
+    answered_correctly: int = 0
+    answerable: int = 0
+    abstained_correctly: int = 0
+    unanswerable: int = 0
+    false_abstentions: int = 0  # answer lines abstained on
+    unsupported_in_answer: int = 0
+    generated: int = 0  # correct answers written wholly by the model
+    mixed: int = 0  # correct answers partly written, partly quoted
+    cites_expected: int = 0
+    with_expected: int = 0
+    retrieval_hits: int = 0  # lines with expected sources and one of them in the top k
+    with_sources: int = 0  # lines with expected sources
+    reciprocal_ranks: float = 0.0
+    required_met: int = 0
+    with_required: int = 0
+    citations_supported: int = 0
+    citations: int = 0
+    seconds: float = 0.0
+    times: list[float] = field(default_factory=list)
+    questions: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def answer_rate(self) -> float:
+        return self.answered_correctly / self.answerable if self.answerable else 1.0
+
+    @property
+    def abstain_rate(self) -> float:
+        return self.abstained_correctly / self.unanswerable if self.unanswerable else 1.0
+
+    @property
+    def generated_share(self) -> float:
+        return self.generated / self.answered_correctly if self.answered_correctly else 0.0
+
+    @property
+    def recall(self) -> float | None:
+        return self.retrieval_hits / self.with_sources if self.with_sources else None
+
+    @property
+    def mrr(self) -> float | None:
+        return self.reciprocal_ranks / self.with_sources if self.with_sources else None
+
+    @property
+    def required_share(self) -> float | None:
+        return self.required_met / self.with_required if self.with_required else None
+
+    @property
+    def citation_precision(self) -> float | None:
+        return self.citations_supported / self.citations if self.citations else None
+
+    @property
+    def false_abstention_rate(self) -> float | None:
+        return self.false_abstentions / self.answerable if self.answerable else None
+
+    @property
+    def median_seconds(self) -> float:
+        return statistics.median(self.times) if self.times else 0.0
+
+    def summary(self) -> str:
+        return (
+            f"answered correctly, cited: {self.answered_correctly}/{self.answerable} ({self.answer_rate:.0%});"
+            f" abstained when it should: {self.abstained_correctly}/{self.unanswerable} ({self.abstain_rate:.0%});"
+            f" unsupported sentences shown: {self.unsupported_in_answer};"
+            f" generated: {self.generated}/{self.answered_correctly} ({self.generated_share:.0%}), mixed {self.mixed};"
+            f" cited an expected article: {self.cites_expected}/{self.with_expected};"
+            f" retrieval hits: {self.retrieval_hits}/{self.with_sources};"
+            f" {self.seconds / max(self.questions, 1):.1f} s/question"
+        )
+
+    def as_dict(self) -> dict:
+        def rounded(value: float | None, places: int = 3) -> float | None:
+            return None if value is None else round(value, places)
+
+        return {
+            "questions": self.questions,
+            "answered_correctly": self.answered_correctly, "answerable": self.answerable,
+            "abstained_correctly": self.abstained_correctly, "unanswerable": self.unanswerable,
+            "abstention_accuracy": rounded(self.abstain_rate if self.unanswerable else None),
+            "false_abstentions": self.false_abstentions, "false_abstention_rate": rounded(self.false_abstention_rate),
+            "unsupported_in_answer": self.unsupported_in_answer, "generated": self.generated, "mixed": self.mixed,
+            "cites_expected": self.cites_expected, "with_expected": self.with_expected,
+            "retrieval_hits": self.retrieval_hits, "with_sources": self.with_sources,
+            "recall_at_k": rounded(self.recall), "mrr_at_k": rounded(self.mrr),
+            "required_met": self.required_met, "with_required": self.with_required,
+            "required_share": rounded(self.required_share),
+            "citations_supported": self.citations_supported, "citations": self.citations,
+            "citation_precision": rounded(self.citation_precision),
+            "seconds_per_question": round(self.seconds / max(self.questions, 1), 2),
+            "seconds_median": round(self.median_seconds, 3), "seconds_total": round(self.seconds, 2),
+        }
+
+
+def tally(outcomes: Iterable[Outcome], k: int = 5) -> Scores:
     scores = Scores()
     for outcome in outcomes:
         item, result = outcome.item, outcome.result
         scores.questions += 1
         scores.seconds += outcome.seconds
+        scores.times.append(outcome.seconds)
         scores.unsupported_in_answer += outcome.unsupported
         if outcome.cites_expected is not None:
             scores.with_expected += 1
             scores.cites_expected += outcome.cites_expected
+        if item.expected_sources:
+            rank = outcome.rank
+            scores.with_sources += 1
+            scores.retrieval_hits += rank is not None
+            scores.reciprocal_ranks += 1 / rank if rank else 0.0
+        if outcome.required_met is not None:
+            scores.with_required += 1
+            scores.required_met += outcome.required_met
+        scores.citations += len(outcome.citation_checks)
+        scores.citations_supported += sum(c.supported for c in outcome.citation_checks)
         if item.answerable:
             scores.answerable += 1
+            scores.false_abstentions += outcome.abstained
             if outcome.correct:
                 scores.answered_correctly += 1
                 scores.generated += result.mode == "generated"
                 scores.mixed += result.mode == "mixed"
-            else:
-                scores.failures.append(f"{item.id} [{result.mode}] {item.question} -> {result.answer[:200]} ({result.reason})")
         else:
             scores.unanswerable += 1
-            if outcome.correct:
-                scores.abstained_correctly += 1
-            else:
-                scores.failures.append(f"{item.id} [should abstain] {item.question} -> {result.answer[:200]}")
+            scores.abstained_correctly += outcome.correct
+        problems = outcome.problems(k)
+        if problems:
+            scores.failures.append(f"{item.id} [{result.mode}] {item.question} -> {result.answer[:200]} ({'; '.join(problems)})")
     return scores
+
+
+# ----- running -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Engine:
+    """What answering needs, loaded once for a whole gold file."""
+
+    embedder: Embedder
+    generator: Generator
+    policy: AnswerPolicy
+    max_tokens: int = 96
 
 
 def evaluate(
     items: list[GoldItem],
-    collection: Collection,
-    answer: Callable[[str], AnswerResult],
+    stores: Mapping[str, Collection],
+    engine: Engine,
+    k: int = 5,
+    on_outcome: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Answer every item (the model is loaded once by the caller's `answer`) and grade it."""
+    """Retrieve for and answer every item in its collection (`item.collection`, a key of
+    `stores`), then grade it. Timed: the answer, as `qa ask` gives it; the extra top-k search
+    for recall and the citation checks are not counted."""
+    from qa.answer import answer_question
+    from qa.question import analyze
+    from qa.retrieve import search
+
+    documents = {name: [(d.id, d.source) for d in store.documents()] for name, store in stores.items()}
     outcomes = []
     for item in items:
+        store = stores[item.collection or ""]
         started = time.perf_counter()
-        result = answer(item.question)
-        outcomes.append(grade(item, result, collection, time.perf_counter() - started))
+        result = answer_question(item.question, store, engine.embedder, engine.generator,
+                                 max_tokens=engine.max_tokens, policy=engine.policy)
+        seconds = time.perf_counter() - started
+        hits = search(store, engine.embedder, analyze(item.question).text, k)
+        checks = check_citations(result, store, engine.embedder, engine.policy)
+        expected = expected_documents(item, documents[item.collection or ""])
+        outcome = grade(item, result, store, seconds, [h.passage.doc_id for h in hits], expected, checks)
+        outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
     return outcomes
 
 
 def run_gold(settings, corpus: list[Path], gold: list[Path], model: str | None = None) -> tuple[Scores, list[Outcome]]:
     """Index `corpus` into settings' collection, answer every gold question, return (scores, outcomes)."""
-    from qa.answer import answer_question
     from qa.embed import load_embedder
     from qa.generate import load_generator
     from qa.indexer import index_paths, manifest_for
+    from qa.policy import default_policy
 
     embedder = load_embedder(settings)
     index_paths(settings, embedder, [str(path) for path in corpus])
     store = Collection.open_reader(settings, manifest_for(settings, embedder))
     generator = load_generator(model, settings.model, threads=settings.threads)
-    outcomes = evaluate(load_gold(gold), store, lambda q: answer_question(q, store, embedder, generator))
+    engine = Engine(embedder, generator, default_policy())
+    items = in_collection(load_gold(gold), settings.collection)
+    outcomes = evaluate(items, {settings.collection: store}, engine)
     return tally(outcomes), outcomes
+
+
+# ----- reports -----------------------------------------------------------------------------------
+
+
+def by_collection(outcomes: list[Outcome], k: int) -> dict[str, Scores]:
+    """Scores per collection (in first-seen order), then "overall"."""
+    names = list(dict.fromkeys(o.item.collection or "" for o in outcomes))
+    groups = {name: tally((o for o in outcomes if (o.item.collection or "") == name), k) for name in names}
+    groups["overall"] = tally(outcomes, k)
+    return groups
