@@ -24,6 +24,7 @@ COMMANDS = {
     "doctor": ("qa.cli.doctor:doctor_command", "Check the set-up and every collection; --repair rebuilds."),
     "models": ("qa.cli.ask:models_command", "List the GGUF answer models qa can find."),
     "summarize": ("qa.cli.summarize:summarize_command", "Write a cited summary of a document, the collection or a topic."),
+    "eval": ("qa.cli.eval:eval_command", "Score retrieval and answers on a JSONL file of questions."),
 }
 
 

@@ -1,0 +1,298 @@
+"""`qa eval`: gold-file scoring with the fake embedder and a scripted generator; one slow run of
+the real default model on gold questions."""
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from qa.answer import AnswerResult, Part
+from qa.cli import main
+from qa.evaluation import GoldItem, Outcome, check_citations, source_matches, tally
+from qa.generate import register_generator
+from qa.policy import default_policy
+from tests.conftest import REPO, SEEDS
+from tests.scripted import SCRIPTS, ScriptedGenerator
+
+ARTICLES = {
+    "town": {
+        "harbour.txt": "Harbour reopens\n\nThe harbour reopened on 3 June after repairs costing 4 million euros."
+        " Fishing boats returned to the harbour the same week.\n",
+        "library.txt": "New city library\n\nThe city library opened a new reading room with 20,000 books in March."
+        " The mayor praised the library staff for the work.\n",
+        "stadium.txt": "Stadium vote\n\nThe council voted to build a football stadium near the river for 50 million"
+        " euros. Residents protested against the stadium plan.\n",
+    },
+    "zoo": {"zoo.txt": "Zoo news\n\nThe zoo welcomed two panda cubs born in August. Keepers named the panda cubs Bao and Mei.\n"},
+}
+
+# Hand-checked: every article is one passage, so a search returns one passage per document. For
+# the harbour question only harbour.txt shares a keyword: it ranks first, the others follow on the
+# dense side alone. So at k=1: h1 hits (rank 1), h2 misses (library.txt is not first), l1 hits
+# (library.txt first), z1 hits: recall@1 3/4, MRR@1 3/4.
+LINES = [
+    {"id": "h1", "question": "When did the harbour reopen?", "kind": "answer",
+     "expected_sources": ["harbour.txt"], "required": ["3 JUNE"]},  # regexes match case-insensitively
+    {"id": "h2", "question": "When did the harbour reopen?", "kind": "answer",
+     "expected_sources": ["library.txt"], "required": ["4 million"]},
+    {"id": "l1", "question": "How many books are in the new library reading room?", "kind": "answer",
+     "expected_sources": ["stadium.txt", "town/library.txt"]},
+    {"id": "n1", "question": "Who won the 2022 World Cup?", "kind": "abstain"},
+    {"id": "f1", "question": "How many tanks has France promised to Ukraine?", "kind": "answer"},
+    {"id": "z1", "question": "What did keepers name the panda cubs?", "kind": "answer", "collection": "zoo",
+     "expected_sources": ["zoo.txt"], "required": ["Bao"]},
+]
+
+
+def script(messages):
+    text = messages[-1]["content"]
+    if "harbour reopen" in text:
+        return "The harbour reopened on 3 June. [1]"
+    if "panda" in text:
+        return "Keepers named the panda cubs Bao and Mei. [1]"
+    return "The library opened a reading room. [1]"
+
+
+@pytest.fixture
+def collections(tmp_path):
+    runner = CliRunner()
+    for name, files in ARTICLES.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        for file_name, text in files.items():
+            (folder / file_name).write_text(text)
+        assert runner.invoke(main, ["index", str(folder), "-c", name]).exit_code == 0
+    SCRIPTS["eval"] = script
+
+
+def write_gold(tmp_path, lines, name="gold.jsonl"):
+    path = tmp_path / name
+    path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
+    return path
+
+
+def run_eval(*args):
+    return CliRunner().invoke(main, ["eval", *map(str, args), "--model", "scripted:eval"], catch_exceptions=False)
+
+
+def test_table_per_collection_and_overall(collections, tmp_path):
+    path = write_gold(tmp_path, LINES)
+    result = run_eval(path, "-c", "town", "-k", "1")
+    assert result.exit_code == 0, result.output
+    header, *rows = result.stdout.splitlines()
+    assert header == f"{path}: 6 questions; model scripted:eval; policy {default_policy().label()}; k=1"
+    table = {cells[0]: cells[1:] for cells in (re.split(r"\s{2,}", row.strip()) for row in rows)}
+    assert table["metric"] == ["town", "zoo", "overall"]
+    assert table["questions"] == ["5", "1", "6"]
+    assert table["recall@1"] == ["0.67 (2/3)", "1.00 (1/1)", "0.75 (3/4)"]
+    assert table["MRR@1"] == ["0.667", "1.000", "0.750"]
+    assert table["all required found"] == ["0.50 (1/2)", "1.00 (1/1)", "0.67 (2/3)"]
+    assert table["abstention accuracy"] == ["1.00 (1/1)", "-", "1.00 (1/1)"]  # zoo has no abstain line
+    assert table["false abstentions"] == ["0.25 (1/4)", "0.00 (0/1)", "0.20 (1/5)"]
+    assert table["citation precision"][-1] == "1.00 (5/5)"
+    assert table["unsupported sentences shown"] == ["0", "0", "0"]
+    assert {"s/question, median", "s, total"} <= set(table)
+    assert "Failing questions" not in result.stdout
+
+
+def test_json_records_and_summary(collections, tmp_path):
+    result = run_eval(write_gold(tmp_path, LINES), "-c", "town", "-k", "3", "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert set(payload) == {"file", "model", "policy", "k", "summary", "questions"}
+    assert payload["k"] == 3 and payload["model"] == "scripted:eval" and payload["policy"].startswith("default@")
+    assert list(payload["summary"]) == ["town", "zoo", "overall"]
+    records = {record["id"]: record for record in payload["questions"]}
+    assert list(records) == ["h1", "h2", "l1", "n1", "f1", "z1"]
+    assert set(records["h1"]) >= {
+        "line", "collection", "kind", "question", "answer", "mode", "reason", "expected_sources", "expected_doc_ids",
+        "retrieved_doc_ids", "rank", "hit", "reciprocal_rank", "required", "required_met", "citations",
+        "unsupported_sentences", "correct", "seconds", "problems",
+    }
+    # at k=3 every document is retrieved: h2's library.txt is second or third
+    assert records["h1"]["rank"] == 1 and records["h2"]["rank"] in (2, 3) and records["l1"]["rank"] == 1
+    assert records["h2"]["reciprocal_rank"] == pytest.approx(1 / records["h2"]["rank"])
+    assert records["l1"]["expected_doc_ids"] == sorted(records["l1"]["expected_doc_ids"]) and len(records["l1"]["expected_doc_ids"]) == 2
+    assert records["n1"]["hit"] is None and records["n1"]["mode"] == "abstained" and records["n1"]["problems"] == []
+    assert records["f1"]["mode"] == "abstained" and records["f1"]["problems"][0].startswith("abstained: ")
+    assert records["h1"]["required_met"] is True and records["h2"]["required_met"] is False
+    assert records["h2"]["problems"] == ["missing required 4 million"]
+    assert records["z1"]["collection"] == "zoo" and records["z1"]["required_met"] is True
+    assert records["h1"]["citations"] == [
+        {"sentence": "The harbour reopened on 3 June.", "citation": 1, "supported": True, "reasons": []}
+    ]
+    overall = payload["summary"]["overall"]
+    assert overall["recall_at_k"] == 1.0 and overall["mrr_at_k"] == pytest.approx((3 + 1 / records["h2"]["rank"]) / 4, abs=1e-3)
+    assert (overall["abstained_correctly"], overall["unanswerable"], overall["false_abstentions"], overall["answerable"]) == (1, 1, 1, 5)
+    assert (overall["required_met"], overall["with_required"]) == (2, 3)
+    assert overall["questions"] == 6 and overall["seconds_total"] >= overall["seconds_median"] >= 0
+
+
+def test_failures_name_the_question_and_why(collections, tmp_path):
+    result = run_eval(write_gold(tmp_path, LINES), "-c", "town", "-k", "1", "--failures")
+    assert result.exit_code == 0, result.output
+    failures = result.stdout.split("Failing questions: ")[1].splitlines()
+    assert failures[0] == "2"
+    assert failures[1] == "- h2 (line 2, town) When did the harbour reopen?"
+    assert failures[3] == "    why: no expected source in the top 1; missing required 4 million"
+    assert failures[4] == "- f1 (line 5, town) How many tanks has France promised to Ukraine?"
+    assert failures[6].startswith("    why: abstained: the articles do not mention France")
+
+
+def test_metrics_by_hand():
+    """recall@k, MRR@k, required share, abstention accuracy and false abstentions on outcomes built by hand."""
+
+    def outcome(kind, retrieved=(), expected=(), sources=(), mode="extractive", required_met=None):
+        item = GoldItem("x", "q?", kind == "answer", expected_sources=tuple(sources))
+        result = AnswerResult("q?", "a", mode, [], [], "m", {})
+        return Outcome(item, result, mode != "abstained", 0, None, 1.0, list(retrieved), set(expected), required_met)
+
+    outcomes = [
+        outcome("answer", [7, 3, 9], {7}, ["a.txt"], required_met=True),  # rank 1
+        outcome("answer", [3, 7, 9], {7, 9}, ["a.txt", "b.txt"], required_met=False),  # rank 2
+        outcome("answer", [3, 3, 5], {7}, ["a.txt"], mode="abstained", required_met=False),  # missed, false abstention
+        outcome("answer", [1, 2, 7], {7}, ["a.txt"]),  # rank 3
+        outcome("abstain", [1], mode="abstained"),  # right
+        outcome("abstain", [1], mode="extractive"),  # wrong
+        outcome("answer", [1, 2]),  # no expected sources: not in recall
+    ]
+    scores = tally(outcomes)
+    assert (scores.retrieval_hits, scores.with_sources) == (3, 4)
+    assert scores.recall == 0.75
+    assert scores.mrr == pytest.approx((1 + 1 / 2 + 0 + 1 / 3) / 4)
+    assert (scores.required_met, scores.with_required) == (1, 3)
+    assert (scores.abstained_correctly, scores.unanswerable) == (1, 2)
+    assert (scores.false_abstentions, scores.answerable) == (1, 5)
+    assert scores.median_seconds == 1.0 and scores.seconds == 7.0
+
+
+@pytest.mark.parametrize(("expected", "doc_id", "source", "hit"), [
+    (3, 3, "/data/a.txt", True),
+    ("3", 3, "/data/a.txt", True),
+    ("a.txt", 3, "/data/a.txt", True),
+    ("data/a.txt", 3, "/data/a.txt", True),
+    ("./data/a.txt", 3, "/data/a.txt", True),
+    ("/data/a.txt", 3, "/data/a.txt", True),
+    ("ta/a.txt", 3, "/data/a.txt", False),  # a path boundary, not any suffix
+    ("a.tx", 3, "/data/a.txt", False),
+    (4, 3, "/data/a.txt", False),
+    ("", 3, "/data/a.txt", False),
+])
+def test_expected_sources_match_ids_paths_and_file_names(expected, doc_id, source, hit):
+    assert source_matches(expected, doc_id, source) is hit
+
+
+def test_citation_precision_judges_each_citation(collections, tmp_path):
+    from qa.answer import answer_question
+    from qa.config import Settings
+    from qa.embed import load_embedder
+    from qa.store.collection import Collection
+
+    store = Collection.open_reader(Settings.from_env("town"))
+    embedder = load_embedder()
+    result = answer_question("When did the harbour reopen?", store, embedder, ScriptedGenerator("eval"))
+    assert [c.n for c in result.citations] == [1]
+    result.parts.append(Part("The mayor sold the fishing boats to Norway in 2014.", [1], True))  # not what [1] says
+    checks = check_citations(result, store, embedder, default_policy())
+    assert [(c.sentence, c.supported) for c in checks] == [
+        ("The harbour reopened on 3 June.", True),
+        ("The mayor sold the fishing boats to Norway in 2014.", False),
+    ]
+    assert any("2014" in reason for reason in checks[1].reasons)
+
+
+def test_models_are_loaded_once_for_all_collections(collections, tmp_path):
+    built = []
+
+    def counted(name):
+        built.append(name)
+        return ScriptedGenerator(name)
+
+    register_generator("counted", counted)
+    path = write_gold(tmp_path, LINES)
+    result = CliRunner().invoke(main, ["eval", str(path), "-c", "town", "--model", "counted:eval", "--json"])
+    assert result.exit_code == 0, result.output
+    assert built == ["eval"]
+    assert len(json.loads(result.stdout)["questions"]) == 6
+
+
+def test_unknown_expected_source_is_noted(collections, tmp_path):
+    path = write_gold(tmp_path, [{"question": "When did the harbour reopen?", "expected_sources": ["harbor.txt"]}])
+    result = run_eval(path, "-c", "town")
+    assert result.exit_code == 0
+    assert f"{path}:1: no document in 'town' matches harbor.txt" in result.stderr
+
+
+@pytest.mark.parametrize(("lines", "message"), [
+    (['{"question": "When did the harbour reopen?"}', "not json"], ":2: not valid JSON"),
+    (['{"question": "When did the harbour reopen?"}', '["a list"]'], ":2: not a JSON object"),
+    (['{"kind": "answer"}'], ":1: no \"question\" field"),
+    (['{"question": "   "}'], ":1: no \"question\" field"),
+    (['{"question": "When?"}', '{"question": "Who?", "kind": "maybe"}'], ":2: unknown kind 'maybe'"),
+    (['{"question": "Who?", "required": ["(unclosed"]}'], ":1: invalid regex '(unclosed' in \"required\""),
+    (['{"question": "Who?", "required": [3]}'], ":1: \"required\" must be a list of strings"),
+    (['{"question": "Who?", "collection": "nowhere"}'], ":1: collection 'nowhere' does not exist"),
+    (['{"question": "Who?", "collection": "bad name!"}'], ":1: invalid collection name 'bad name!'"),
+    ([""], ": no questions found"),
+])
+def test_bad_file_is_one_line(collections, tmp_path, lines, message):
+    path = write_gold(tmp_path, lines)
+    result = run_eval(path, "-c", "town")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith(f"Error: {path}{message}")
+
+
+def test_missing_and_empty_collections(collections, tmp_path):
+    path = write_gold(tmp_path, ['{"question": "When did the harbour reopen?"}'])
+    result = run_eval(path, "-c", "absent")
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: collection 'absent' does not exist;"
+                             " index articles first: qa index PATH --collection absent\n")
+    assert CliRunner().invoke(main, ["docs", "remove", "1", "-c", "zoo"]).exit_code == 0
+    result = run_eval(path, "-c", "zoo")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: collection 'zoo' is empty;")
+
+
+def test_not_utf8_file(collections, tmp_path):
+    path = tmp_path / "gold.jsonl"
+    path.write_bytes(b'{"question": "caf\xe9?"}\n')
+    result = run_eval(path, "-c", "town")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {path}: not UTF-8 text; a gold file is JSONL, one JSON object per line\n"
+
+
+def test_help_lists_eval_and_stays_lazy():
+    code = (
+        "import sys; from click.testing import CliRunner; from qa.cli import main;"
+        "r = CliRunner().invoke(main, ['--help']); assert 'eval' in r.output, r.output;"
+        "r = CliRunner().invoke(main, ['eval', '--help']); assert r.exit_code == 0 and 'FILE.jsonl' in r.output, r.output;"
+        "print(sorted({'torch', 'faiss', 'llama_cpp', 'numpy', 'onnxruntime'} & set(sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_real_model_on_gold_questions(real_env, tmp_path):
+    """Four tune questions (two answerable, two not) with SmolLM2-135M and the bundled embedder."""
+    gold = [json.loads(line) for line in (REPO / "tests/data/gold/tune.jsonl").read_text().splitlines()]
+    chosen = [g for g in gold if g["kind"] == "abstain"][:2] + [g for g in gold if g["corpus"] == "seeds" and g["kind"] == "answer"][:2]
+    assert CliRunner().invoke(main, ["index", str(SEEDS), "-c", "gold"]).exit_code == 0
+    path = write_gold(tmp_path, chosen)
+    result = CliRunner().invoke(main, ["eval", str(path), "-c", "gold", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["model"] == "SmolLM2-135M-Instruct.Q4_1.gguf"
+    overall = payload["summary"]["overall"]
+    # measured: both answered with their required facts, both abstentions right, every citation precise
+    assert overall["recall_at_k"] == 1.0 and overall["required_share"] == 1.0
+    assert overall["abstention_accuracy"] == 1.0 and overall["false_abstentions"] == 0
+    assert overall["citation_precision"] == 1.0 and overall["unsupported_in_answer"] == 0
+    table = CliRunner().invoke(main, ["eval", str(path), "-c", "gold"], catch_exceptions=False).stdout
+    assert "recall@5" in table and "policy default@" in table
