@@ -883,9 +883,11 @@ class Collection:
                 (expression, k),
             ).fetchall()
         else:
+            # CROSS JOIN keeps the full-text match as the outer loop: `rowid IN (...)` would make
+            # FTS5 look each allowed passage up on its own (5 s instead of 10 ms at 6,000 passages)
             rows = self.conn.execute(
-                "SELECT rowid, bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?"
-                " AND rowid IN (SELECT id FROM passages WHERE doc_id IN (SELECT value FROM json_each(?)))"
+                "SELECT f.rowid, bm25(passages_fts) FROM passages_fts f CROSS JOIN passages p ON p.id = f.rowid"
+                " WHERE passages_fts MATCH ? AND p.doc_id IN (SELECT value FROM json_each(?))"
                 " ORDER BY bm25(passages_fts) LIMIT ?",
                 (expression, json.dumps(sorted(doc_ids)), k),
             ).fetchall()
