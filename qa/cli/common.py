@@ -113,7 +113,8 @@ def filter_options(function: Callable) -> Callable:
         ),
         click.option(
             "--doc", multiple=True, metavar="ID",
-            help="Only this document: an id or path (see `qa docs list`). Repeat for several.",
+            help="Only this document: an id or path (see `qa docs list`). Repeat for several."
+            " Different filters must all hold.",
         ),
     ]
     for option in reversed(options):
