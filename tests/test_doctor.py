@@ -234,3 +234,18 @@ def test_an_embedder_of_another_dimension_is_refused_everywhere(settings, indexe
         assert result.exit_code == 1 and "Traceback" not in result.output, command
         assert "dimension: index has 64, settings give 32" in result.output and "--rebuild" in result.output
     assert checks(doctor())["manifest"] == "FAIL"
+
+
+def test_repair_keeps_where_each_date_came_from(settings, indexed):
+    conn = _db(settings)
+    before = dict(conn.execute("SELECT source, date_source FROM documents"))
+    conn.close()
+    assert set(before.values()) == {"file"}  # these test files have no date line
+    _scramble(settings, _leaf_pages(settings, "vectors")[0])
+    repaired = doctor("--repair")
+    assert repaired.exit_code == 0
+    assert any("kept a copy" in line for line in json.loads(repaired.stdout)["collections"][0]["repairs"])
+    conn = _db(settings)
+    after = dict(conn.execute("SELECT source, date_source FROM documents"))
+    conn.close()
+    assert after == before

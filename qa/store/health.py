@@ -302,8 +302,8 @@ def _salvage(settings: Settings, embedder: "Embedder") -> list[str]:
         assert conn is not None
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(
-            "INSERT INTO documents (id, source, format, title, date, content_hash, text, added_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents (id, source, format, title, date, content_hash, text, added_at, updated_at,"
+            " date_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             documents,
         )
         conn.executemany("INSERT OR IGNORE INTO pages (doc_id, page, start, end) VALUES (?, ?, ?, ?)", pages)
@@ -368,7 +368,7 @@ def _indexed_sources(path: Path) -> set[str]:
 
 def _readable_documents(path: Path) -> tuple[list[tuple], list[tuple], int]:
     """Document and page rows of a damaged database, row by row, skipping what cannot be read."""
-    columns = "id, source, format, title, date, content_hash, text, added_at, updated_at"
+    columns = "id, source, format, title, date, content_hash, text, added_at, updated_at, {date_source}"
     documents: list[tuple] = []
     pages: list[tuple] = []
     lost = 0
@@ -381,6 +381,11 @@ def _readable_documents(path: Path) -> tuple[list[tuple], list[tuple], int]:
             ids = [row[0] for row in conn.execute("SELECT id FROM documents ORDER BY id")]
         except sqlite3.DatabaseError:
             ids, lost = _probe_ids(conn)
+        try:  # where a date came from (schema 2); before it, a stored date was the article's metadata
+            conn.execute("SELECT date_source FROM documents LIMIT 0")
+            columns = columns.format(date_source="date_source")
+        except sqlite3.DatabaseError:
+            columns = columns.format(date_source="CASE WHEN date IS NULL THEN NULL ELSE 'metadata' END")
         seen_ids: set[int] = set()
         seen_sources: set[str] = set()
         for doc_id in ids:
