@@ -2,7 +2,7 @@
 abstentions, unsupported sentences shown and time per question; shared by `qa eval` and
 bench/gold_eval.py.
 
-A gold file holds one JSON object per line: `question`; `kind` ("answer" | "abstain"); optional
+A gold file holds one JSON object per line: `question`; `kind` ("answer", the default, or "abstain"); optional
 `id`, `collection`, `required` (regexes a correct answer must all match, case-insensitively),
 `expected_sources` (document ids, or paths / file names matched against the end of the stored
 source) and `tags`. A gold set is split into `tune.jsonl` (thresholds are calibrated on it) and
