@@ -1,13 +1,13 @@
-"""Retrieve passages for a query: dense (FAISS) and keyword (FTS5 BM25), fused by reciprocal rank."""
+"""Retrieve passages for a query: dense (FAISS) and keyword (FTS5 BM25), fused by weighted
+reciprocal rank; a passage whose text repeats one ranked above it (a syndicated copy) is dropped."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from qa.embed import Embedder
+from qa.policy import RetrievalPolicy, default_policy
 from qa.store.collection import Collection, PassageRow, Scope
-
-RRF_K = 60
 
 
 @dataclass(frozen=True)
@@ -18,13 +18,30 @@ class Hit:
     keyword_rank: int | None
 
 
-def fuse(dense: list[tuple[int, float]], keyword: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
-    """Reciprocal rank fusion: sum of 1 / (RRF_K + rank) over the lists an id appears in."""
+def fuse(
+    dense: list[tuple[int, float]], keyword: list[tuple[int, float]], k: int, policy: RetrievalPolicy | None = None
+) -> list[tuple[int, float]]:
+    """Weighted reciprocal rank fusion: the sum of weight / (rrf_k + rank) over the lists an id is in."""
+    policy = policy or default_policy().retrieval
     scores: dict[int, float] = {}
-    for ranking in (dense, keyword):
+    for weight, ranking in ((1.0, dense), (policy.keyword_weight, keyword)):
         for rank, (passage_id, _) in enumerate(ranking, start=1):
-            scores[passage_id] = scores.get(passage_id, 0.0) + 1.0 / (RRF_K + rank)
+            scores[passage_id] = scores.get(passage_id, 0.0) + weight / (policy.rrf_k + rank)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
+
+
+def _without_repeats(ranked: list[tuple[int, float]], rows: dict[int, PassageRow]) -> list[tuple[int, float]]:
+    """Keep the first of passages with the same text (case and spacing aside): copies of one
+    syndicated passage would fill the top k with one piece of evidence."""
+    seen: set[str] = set()
+    kept = []
+    for passage_id, score in ranked:
+        row = rows.get(passage_id)
+        key = " ".join(row.text.lower().split()) if row is not None else str(passage_id)
+        if key not in seen:
+            seen.add(key)
+            kept.append((passage_id, score))
+    return kept
 
 
 def search(
@@ -39,18 +56,20 @@ def search(
     vectors = collection.vectors()
     if vectors.count == 0:
         return []
-    depth = max(k * 4, 20)
+    policy = default_policy().retrieval
+    depth = max(k * 4, policy.candidate_depth)
     query_vector = embedder.embed([query])[0]
     among = collection.scope_passage_ids(scope) if scope is not None else None
     dense = vectors.search(query_vector, depth, among)
     keyword = collection.keyword_search(query, depth, scope.doc_ids if scope is not None else None) if hybrid else []
-    ranked = fuse(dense, keyword, k) if hybrid else dense[:k]
+    ranked = fuse(dense, keyword, 2 * k, policy) if hybrid else dense[: 2 * k]  # room for dropped repeats
+    rows = collection.passages([pid for pid, _ in ranked])
+    ranked = _without_repeats(ranked, rows)[:k]
     dense_scores = dict(dense)
     keyword_ranks = {passage_id: rank for rank, (passage_id, _) in enumerate(keyword, start=1)}
     missing = [pid for pid, _ in ranked if pid not in dense_scores]
     if missing:
         dense_scores.update(_cosines(collection, query_vector, missing))
-    rows = collection.passages([pid for pid, _ in ranked])
     return [
         Hit(rows[pid], dense_scores.get(pid, 0.0), dense_scores.get(pid), keyword_ranks.get(pid))
         for pid, _ in ranked

@@ -234,3 +234,28 @@ def test_a_writer_that_failed_for_want_of_space_can_try_again(settings, embedder
         queue.batch.flush()
     docs, vectors, fts = snapshot(settings, embedder)
     assert set(docs) == {"seed.txt", "survey.txt"} and vectors == fts == sum(docs.values())
+
+
+def test_fusion_weights_the_keyword_ranking_and_copies_do_not_crowd_the_top(settings, embedder, tmp_path):
+    from qa.policy import RetrievalPolicy
+    from qa.retrieve import fuse
+
+    dense = [(1, 0.9), (2, 0.8), (3, 0.7)]
+    keyword = [(3, 9.0), (4, 8.0)]
+    assert [pid for pid, _ in fuse(dense, keyword, 4, RetrievalPolicy(keyword_weight=1.0))][:1] == [3]
+    assert fuse(dense, [], 2)[0][0] == 1  # one list alone keeps its order
+    # the keyword ranking's weight decides a tie between a dense-only and a keyword-only first place
+    assert fuse([(1, 0.9)], [(4, 8.0)], 2, RetrievalPolicy(keyword_weight=1.5))[0][0] == 4
+    assert fuse([(1, 0.9)], [(4, 8.0)], 2, RetrievalPolicy(keyword_weight=0.5))[0][0] == 1
+
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    copy = "The port of Odessa reopened on Monday after the storm, officials said."
+    for name in ("agency-a", "agency-b", "agency-c"):  # one wire story, filed three times
+        (folder / f"{name}.txt").write_text(f"Odessa port\n\n{copy}\n")
+    (folder / "local.txt").write_text("Local report\n\nDock workers in Odessa said the port reopened slowly.\n")
+    index_paths(settings, embedder, [str(folder)])
+    store = reader(settings, embedder)
+    texts = [hit.passage.text for hit in search(store, embedder, "Odessa port reopened", k=3)]
+    assert len(texts) == 2 and len(set(texts)) == 2  # the copy once, then the other story
+    store.close()
