@@ -44,8 +44,11 @@ def _without_repeats(ranked: list[tuple[int, float]], rows: dict[int, PassageRow
     return kept
 
 
+METHODS = ("hybrid", "dense", "keyword")
+
+
 def search(
-    collection: Collection, embedder: Embedder, query: str, k: int = 5, hybrid: bool = True, scope: Scope | None = None
+    collection: Collection, embedder: Embedder, query: str, k: int = 5, method: str = "hybrid", scope: Scope | None = None
 ) -> list[Hit]:
     """Top-k passages; the reported score is the dense cosine similarity, fusion decides order.
 
@@ -60,9 +63,10 @@ def search(
     depth = max(k * 4, policy.candidate_depth)
     query_vector = embedder.embed([query])[0]
     among = collection.scope_passage_ids(scope) if scope is not None else None
-    dense = vectors.search(query_vector, depth, among)
-    keyword = collection.keyword_search(query, depth, scope.doc_ids if scope is not None else None) if hybrid else []
-    ranked = fuse(dense, keyword, 2 * k, policy) if hybrid else dense[: 2 * k]  # room for dropped repeats
+    # dense alone and keyword alone are there to compare with (`qa search --method`)
+    dense = vectors.search(query_vector, depth, among) if method != "keyword" else []
+    keyword = collection.keyword_search(query, depth, scope.doc_ids if scope is not None else None) if method != "dense" else []
+    ranked = {"hybrid": fuse(dense, keyword, 2 * k, policy), "dense": dense, "keyword": keyword}[method][: 2 * k]  # room for dropped repeats
     rows = collection.passages([pid for pid, _ in ranked])
     ranked = _without_repeats(ranked, rows)[:k]
     dense_scores = dict(dense)

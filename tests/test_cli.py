@@ -156,3 +156,25 @@ def test_stdin_over_the_limit_is_refused(run, monkeypatch):
     assert result.exit_code == 1
     assert "stdin: more than the 0 MB limit" in result.stderr or "stdin: more than" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_search_method_compares_dense_and_keyword_alone(run, folder):
+    from qa.config import Settings
+    from qa.store.collection import Collection
+    from tests.fakes import HashEmbedder
+
+    run("index", str(folder))
+    found = {}
+    for method in ("hybrid", "dense", "keyword"):
+        result = run("search", "prisoner exchange", "-k", "3", "--method", method, "--json")
+        payload = json.loads(result.stdout)
+        assert payload["method"] == method and 1 <= len(payload["hits"]) <= 3
+        found[method] = [hit["passage_id"] for hit in payload["hits"]]
+    store = Collection.open_reader(Settings.from_env())
+    assert found["keyword"] == [pid for pid, _ in store.keyword_search("prisoner exchange", 3)]
+    query_vector = HashEmbedder().embed(["prisoner exchange"])[0]
+    assert found["dense"] == [pid for pid, _ in store.vectors().search(query_vector, 3)]
+    store.close()
+    assert len(found["keyword"]) < len(found["hybrid"])  # only passages with the words, unlike fusion
+    wrong = run("search", "prisoner exchange", "--method", "bm25")
+    assert wrong.exit_code == 2 and "hybrid" in wrong.output

@@ -47,10 +47,12 @@ def check_free_text(text: str, what: str) -> None:
 @click.command("search")
 @click.argument("query")
 @click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 1000), help="Number of passages.")
+@click.option("--method", type=click.Choice(["hybrid", "dense", "keyword"]), default="hybrid", show_default=True,
+              help="Ranking: both searches fused (what qa ask uses), or one alone, to compare.")
 @filter_options
 @collection_option
 @json_option
-def search_command(query: str, k: int, filters, collection: str, as_json: bool) -> None:
+def search_command(query: str, k: int, method: str, filters, collection: str, as_json: bool) -> None:
     """Show the passages that best match QUERY (dense + keyword search, fused).
 
     Filters are applied before the best k are chosen: -k 5 gives 5 passages when 5 match.
@@ -61,6 +63,7 @@ def search_command(query: str, k: int, filters, collection: str, as_json: bool) 
       qa search "energy infrastructure" -k 3 --json
       qa search "ceasefire" --since 2017-03 --until 2017-03-31
       qa search "sanctions" --source '*.pdf' --source reuters
+      qa search "prisoner exchange" --method keyword
     """
     from qa.embed import load_embedder
     from qa.indexer import manifest_for
@@ -79,9 +82,10 @@ def search_command(query: str, k: int, filters, collection: str, as_json: bool) 
     scope = open_scope(store, filters)
     if scope is not None and scope.empty:
         raise click.ClickException(scope.nothing_matches())
-    hits = search(store, embedder, query, k, scope=scope)
+    hits = search(store, embedder, query, k, method=method, scope=scope)
     if as_json:
-        emit_json({"query": query, "collection": settings.collection, "hits": [hit_as_dict(i, h) for i, h in enumerate(hits, 1)]})
+        emit_json({"query": query, "collection": settings.collection, "method": method,
+                   "hits": [hit_as_dict(i, h) for i, h in enumerate(hits, 1)]})
         return
     if not hits:
         click.echo("no passages found", err=True)
