@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 # a fixed text, or a function of the messages (for map-reduce steps that see different quotes)
 SCRIPTS: dict[str, str | Callable[[list[dict[str, str]]], str]] = {}

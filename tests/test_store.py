@@ -211,7 +211,7 @@ def test_a_writer_that_failed_for_want_of_space_can_try_again(settings, embedder
     dropped with it, or a retry in the same process would commit the failed batch's vectors too."""
     import sqlite3
 
-    from qa.indexer import _Batch, _EmbeddingQueue, IndexReport, Progress, _Prepared, _split
+    from qa.indexer import IndexReport, Progress, _Batch, _EmbeddingQueue, _Prepared, _split
     from qa.ingest.readers import read_path
 
     index_paths(settings, embedder, [str(corpus / "seed.txt")])
