@@ -178,3 +178,20 @@ def test_search_method_compares_dense_and_keyword_alone(run, folder):
     assert len(found["keyword"]) < len(found["hybrid"])  # only passages with the words, unlike fusion
     wrong = run("search", "prisoner exchange", "--method", "bm25")
     assert wrong.exit_code == 2 and "hybrid" in wrong.output
+
+
+def test_docs_list_and_show_give_each_date_and_where_it_came_from(run, tmp_path):
+    import os
+
+    folder = tmp_path / "dated"
+    folder.mkdir()
+    (folder / "wire.txt").write_text("Harbour reopens\nPublished: 2017-03-17\n\nThe harbour reopened on Friday.\n")
+    undated = folder / "memo.txt"
+    undated.write_text("Memo\n\nThe canteen closes early on Fridays.\n")
+    os.utime(undated, (1_500_000_000, 1_500_000_000))  # 2017-07-14
+    run("index", str(folder))
+    listing = run("docs", "list").stdout.splitlines()
+    assert any("2017-03-17" in line and "wire.txt" in line for line in listing)
+    assert any("file modified 2017-07-14" in line and "memo.txt" in line for line in listing)
+    shown = run("docs", "show", str(folder / "memo.txt")).stdout
+    assert "date_source   file" in shown

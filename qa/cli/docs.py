@@ -26,7 +26,8 @@ def docs_group() -> None:
 @collection_option
 @json_option
 def list_command(collection: str, as_json: bool) -> None:
-    """List documents: id, passages, title, source."""
+    """List documents: id, passages, date, title, source."""
+    from qa.render import date_label
     from qa.store.collection import Collection
 
     documents = Collection.open_reader(settings_for(collection)).documents()
@@ -36,7 +37,10 @@ def list_command(collection: str, as_json: bool) -> None:
     if not documents:
         note("no documents; index some with: qa index PATH")
     for document in documents:
-        click.echo(f"{document.id:>5}  {document.passages:>5} passages  {document.title[:60]:<60}  {document.source}")
+        dated = date_label(document.date, document.date_source) or "undated"
+        click.echo(
+            f"{document.id:>5}  {document.passages:>5} passages  {dated:<24}  {document.title[:60]:<60}  {document.source}"
+        )
 
 
 @docs_group.command("show")
@@ -66,7 +70,9 @@ def show_command(document: str, with_text: bool, collection: str, as_json: bool)
     if as_json:
         emit_json(payload)
         return
-    for key in ("id", "title", "source", "format", "date", "content_hash", "added_at", "updated_at", "passages", "chars"):
+    keys = ("id", "title", "source", "format", "date", "date_source", "content_hash", "added_at", "updated_at",
+            "passages", "chars")
+    for key in keys:
         click.echo(f"{key:13} {payload[key]}")
     for passage in payload["passage_list"]:
         click.echo(f"  [{passage['passage_id']}] {passage['location']:>9}  {' '.join(passage['text'].split())[:90]}")
