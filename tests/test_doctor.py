@@ -249,3 +249,18 @@ def test_repair_keeps_where_each_date_came_from(settings, indexed):
     after = dict(conn.execute("SELECT source, date_source FROM documents"))
     conn.close()
     assert after == before
+
+
+def test_passages_outside_their_text_are_split_again(settings, indexed):
+    conn = _db(settings)
+    doc_id, passage_id = conn.execute("SELECT doc_id, id FROM passages ORDER BY id LIMIT 1").fetchone()
+    conn.execute("UPDATE passages SET end = end + 100000 WHERE id = ?", (passage_id,))
+    conn.close()
+    found = doctor()
+    assert found.exit_code == 1 and "outside their text" in found.stdout
+    repaired = doctor("--repair")
+    assert repaired.exit_code == 0, repaired.stdout
+    conn = _db(settings)
+    text_length = conn.execute("SELECT LENGTH(text) FROM documents WHERE id = ?", (doc_id,)).fetchone()[0]
+    assert all(end <= text_length for (end,) in conn.execute("SELECT end FROM passages WHERE doc_id = ?", (doc_id,)))
+    conn.close()

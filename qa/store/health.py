@@ -246,9 +246,15 @@ def _repair_rows(settings: Settings, embedder: Embedder, manifest: Manifest) -> 
         repairs.append(f"rewrote the vector file from the database (generation {collection.generation})")
         empty = [row[0] for row in conn.execute(
             "SELECT id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.doc_id = d.id)")]
+        misplaced = [row[0] for row in conn.execute(
+            "SELECT DISTINCT d.id FROM passages p JOIN documents d ON d.id = p.doc_id"
+            " WHERE p.start < 0 OR p.end > LENGTH(d.text) OR p.start >= p.end")]
+    if empty or misplaced:
+        rechunk_documents(settings, embedder, empty + misplaced)
     if empty:
-        rechunk_documents(settings, embedder, empty)
         repairs.append(f"split and embedded {len(empty)} documents that had no passages, from their stored text")
+    if misplaced:
+        repairs.append(f"split and embedded again {len(misplaced)} documents whose passages lay outside their text")
     return repairs
 
 
