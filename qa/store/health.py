@@ -24,20 +24,20 @@ from qa.store.vectors import FaissVectorIndex
 if TYPE_CHECKING:
     from qa.embed import Embedder
 
-# Rows that must have a parent; each query counts the rows that do not.
-_ORPHANS = {
-    "passages without a document": "SELECT COUNT(*) FROM passages WHERE doc_id NOT IN (SELECT id FROM documents)",
-    "sentences without a document": "SELECT COUNT(*) FROM sentences WHERE doc_id NOT IN (SELECT id FROM documents)",
-    "pages without a document": "SELECT COUNT(*) FROM pages WHERE doc_id NOT IN (SELECT id FROM documents)",
-    "vectors without a passage": "SELECT COUNT(*) FROM vectors WHERE passage_id NOT IN (SELECT id FROM passages)",
-    "FTS rows without a passage": "SELECT COUNT(*) FROM passages_fts WHERE rowid NOT IN (SELECT id FROM passages)",
-}
-_DELETE_ORPHANS = [
-    "DELETE FROM passages WHERE doc_id NOT IN (SELECT id FROM documents)",
-    "DELETE FROM sentences WHERE doc_id NOT IN (SELECT id FROM documents)",
-    "DELETE FROM pages WHERE doc_id NOT IN (SELECT id FROM documents)",
-    "DELETE FROM vectors WHERE passage_id NOT IN (SELECT id FROM passages)",
+# Rows that must have a parent: (label, table, what a row without one meets). The check counts
+# them, the repair deletes them (FTS rows excepted: the keyword index is made anew instead).
+_ORPHANS = [
+    ("passages without a document", "passages", "doc_id NOT IN (SELECT id FROM documents)"),
+    ("sentences without a document", "sentences", "doc_id NOT IN (SELECT id FROM documents)"),
+    ("pages without a document", "pages", "doc_id NOT IN (SELECT id FROM documents)"),
+    ("vectors without a passage", "vectors", "passage_id NOT IN (SELECT id FROM passages)"),
+    ("FTS rows without a passage", "passages_fts", "rowid NOT IN (SELECT id FROM passages)"),
 ]
+# Documents the check reports and the repair splits again from their stored text.
+_WITHOUT_PASSAGES = "FROM documents d WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.doc_id = d.id)"
+_OUTSIDE_TEXT = (
+    "FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.start < 0 OR p.end > LENGTH(d.text) OR p.start >= p.end"
+)
 _INTEGRITY_LINES = 5  # integrity_check can list thousands of problems; the first few say enough
 
 
@@ -124,17 +124,14 @@ def _check_database(conn: sqlite3.Connection, settings: Settings, wanted: Manife
         add(Finding("vectors", False, f"{vectors} vectors for {passages} passages"))
     _check_vector_file(settings.collection_dir, int(meta.get("generation") or 0), vectors, stored, add)
     _check_fts(fts_sound, fts, passages, add)
-    orphans = {label: n for label, sql in _ORPHANS.items() if (n := count(sql))}
-    empty = count("SELECT COUNT(*) FROM documents d WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.doc_id = d.id)")
+    orphans = {label: n for label, table, where in _ORPHANS if (n := count(f"SELECT COUNT(*) FROM {table} WHERE {where}"))}
+    empty = count(f"SELECT COUNT(*) {_WITHOUT_PASSAGES}")
     if empty and meta.get("rebuild_pending"):
         add(Finding("rebuild", False, f"an interrupted --rebuild: {empty} documents wait to be split again;"
                     " the next `qa index` finishes it", warning=True))
     elif empty:
         orphans["documents without passages"] = empty
-    outside = count(
-        "SELECT COUNT(*) FROM passages p JOIN documents d ON d.id = p.doc_id"
-        " WHERE p.start < 0 OR p.end > LENGTH(d.text) OR p.start >= p.end"
-    )
+    outside = count(f"SELECT COUNT(*) {_OUTSIDE_TEXT}")
     if outside:
         orphans["passages with offsets outside their text"] = outside
     if orphans:
@@ -224,8 +221,9 @@ def _repair_rows(settings: Settings, embedder: Embedder, manifest: Manifest) -> 
         assert conn is not None
         with collection.rows_transaction():  # before any vector is loaded: they may be what is broken
             removed = 0
-            for statement in _DELETE_ORPHANS:
-                removed += conn.execute(statement).rowcount
+            for _, table, where in _ORPHANS:
+                if table != "passages_fts":
+                    removed += conn.execute(f"DELETE FROM {table} WHERE {where}").rowcount
             if removed:
                 repairs.append(f"removed {removed} orphan rows")
             wrong = conn.execute("DELETE FROM vectors WHERE LENGTH(vector) != ?", (manifest.dimension * 4,)).rowcount
@@ -244,11 +242,8 @@ def _repair_rows(settings: Settings, embedder: Embedder, manifest: Manifest) -> 
                 repairs.append(f"rebuilt the keyword index from the stored text ({passages} passages)")
             collection.rebuild_vectors()  # the commit writes them as the new generation's file
         repairs.append(f"rewrote the vector file from the database (generation {collection.generation})")
-        empty = [row[0] for row in conn.execute(
-            "SELECT id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.doc_id = d.id)")]
-        misplaced = [row[0] for row in conn.execute(
-            "SELECT DISTINCT d.id FROM passages p JOIN documents d ON d.id = p.doc_id"
-            " WHERE p.start < 0 OR p.end > LENGTH(d.text) OR p.start >= p.end")]
+        empty = [row[0] for row in conn.execute(f"SELECT d.id {_WITHOUT_PASSAGES}")]
+        misplaced = [row[0] for row in conn.execute(f"SELECT DISTINCT d.id {_OUTSIDE_TEXT}")]
     if empty or misplaced:
         rechunk_documents(settings, embedder, empty + misplaced)
     if empty:
