@@ -186,9 +186,10 @@ def _connect(path: Path, name: str, writer: bool = True) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
     conn.row_factory = sqlite3.Row
     try:
-        # WAL is a property of the file, set by the writer that creates it; a reader only asks,
-        # as setting it needs an exclusive lock a reader must never take
-        conn.execute(f"PRAGMA journal_mode{'=WAL' if writer else ''}")
+        # WAL is a property of the file, set by the writer that creates it; a reader only asks
+        # (open_reader), as setting it needs an exclusive lock a reader must never take
+        if writer:
+            conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
     except sqlite3.DatabaseError as exc:
