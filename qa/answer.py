@@ -233,6 +233,7 @@ def _one_per_fact(kept: list[CheckedSentence]) -> list[CheckedSentence]:
 def closest_passages(hits: list[Hit], limit: int = 3) -> list[dict]:
     return [
         {"passage_id": h.passage.id, "doc_id": h.passage.doc_id, "title": h.passage.title,
-         "location": h.passage.location, "score": round(h.score, 3), "text": h.passage.text}
+         "location": h.passage.location, "score": round(h.score, 3), "text": h.passage.text,
+         "start": h.passage.start, "end": h.passage.end}
         for h in hits[:limit]
     ]

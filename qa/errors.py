@@ -11,3 +11,7 @@ class IndexMismatchError(QAError):
 
 class DamagedCollectionError(QAError):
     """A collection's database cannot be read; `qa doctor --repair` can rebuild what is left."""
+
+
+class NoSuchDocumentError(QAError):
+    """A document id or path that the collection does not hold."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from qa.config import Settings
 from qa.embed import Embedder
-from qa.errors import QAError
+from qa.errors import NoSuchDocumentError
 from qa.ingest.readers import (
     SUPPORTED_SUFFIXES,
     PageSpan,
@@ -80,6 +80,9 @@ def manifest_for(settings: Settings, embedder: Embedder) -> Manifest:
     )
 
 
+OUTSIDE = "leads outside the folders allowed here (qa serve --allow-path), not read"
+
+
 @dataclass
 class _Targets:
     files: list[Path] = field(default_factory=list)
@@ -87,8 +90,10 @@ class _Targets:
     stdin: bool = False
 
 
-def collect_targets(paths: Sequence[str], report: IndexReport) -> _Targets:
-    """Expand arguments into files (folders recursively, in sorted order); note what is skipped."""
+def collect_targets(paths: Sequence[str], report: IndexReport, within: Sequence[Path] | None = None) -> _Targets:
+    """Expand arguments into files (folders recursively, in sorted order); note what is skipped.
+    With `within` (resolved folders), a file or linked folder that resolves outside all of them is
+    an error line, not read: `qa serve --allow-path` confines what a page may have indexed."""
     targets = _Targets()
     seen: set[Path] = set()
     for argument in paths:
@@ -103,7 +108,7 @@ def collect_targets(paths: Sequence[str], report: IndexReport) -> _Targets:
             continue
         if path.is_dir():
             targets.directories.append(path.resolve())
-            candidates: Iterable[Path] = _folder_files(path, report)
+            candidates: Iterable[Path] = _folder_files(path, report, within)
             explicit = False
         else:
             candidates = [path]
@@ -113,6 +118,9 @@ def collect_targets(paths: Sequence[str], report: IndexReport) -> _Targets:
             if resolved in seen:
                 continue
             seen.add(resolved)
+            if within is not None and not _inside(resolved, within):
+                report.errors.append(f"{candidate}: {OUTSIDE}")
+                continue
             # a link's type is its target's: that is the file read
             if format_for(resolved) is None:
                 if explicit:
@@ -152,7 +160,11 @@ def _link_cycle(path: Path) -> tuple[frozenset[str], list[str]] | None:
     return frozenset(chain[chain.index(current) :]), names
 
 
-def _folder_files(folder: Path, report: IndexReport) -> Iterator[Path]:
+def _inside(resolved: Path, folders: Sequence[Path]) -> bool:
+    return any(resolved.is_relative_to(folder) for folder in folders)
+
+
+def _folder_files(folder: Path, report: IndexReport, within: Sequence[Path] | None = None) -> Iterator[Path]:
     """Files under `folder`, depth first in sorted order, hidden names skipped. Links to files and
     to folders are followed, each folder walked once; a dangling link or a loop is an error line,
     not a silent gap (only a dangling link of a type qa does not read is passed over, with a note)."""
@@ -189,7 +201,9 @@ def _folder_files(folder: Path, report: IndexReport) -> Iterator[Path]:
                     continue
             if entry.is_dir():  # follows a link to a folder
                 resolved = path.resolve()
-                if resolved in ancestors:
+                if within is not None and not _inside(resolved, within):
+                    report.errors.append(f"{path}: {OUTSIDE}")
+                elif resolved in ancestors:
                     report.errors.append(f"{path}: symbolic link loop, it leads back to {_shown(resolved, folder)}")
                 elif resolved not in walked:  # a folder reached twice is read once
                     yield from walk(path, (*ancestors, resolved))
@@ -215,11 +229,12 @@ def index_paths(
     rebuild: bool = False,
     stdin_bytes: Callable[[], bytes] | None = None,
     progress: Progress | None = None,
+    within: Sequence[Path] | None = None,
 ) -> IndexReport:
     started = time.monotonic()
     report = IndexReport()
     progress = progress or Progress()
-    targets = collect_targets(paths, report)
+    targets = collect_targets(paths, report, within)
     manifest = manifest_for(settings, embedder)
     with Collection.open_writer(settings, manifest, rebuild=rebuild) as collection:
         reads: list[Callable[[], RawDocument]] = [
@@ -516,5 +531,5 @@ def resolve_document(collection: Collection, target: str):
             return document
     document = collection.find_document(target) or collection.find_document(str(Path(target).expanduser().resolve()))
     if document is None:
-        raise QAError(f"no document {target!r} in collection '{collection.name}'; see `qa docs list`")
+        raise NoSuchDocumentError(f"no document {target!r} in collection '{collection.name}'; see `qa docs list`")
     return document

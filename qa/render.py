@@ -1,11 +1,16 @@
-"""Render answers for the terminal: the verified answer, then Sources with exact quotes."""
+"""Render answers for the terminal (the verified answer, then Sources with exact quotes) and as JSON."""
 
 from __future__ import annotations
 
 import shutil
 import textwrap
+from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from qa.answer import AnswerResult
+
+if TYPE_CHECKING:
+    from qa.store.collection import Collection, DocumentRow
 
 
 def _wrap(text: str, indent: str = "") -> str:
@@ -19,6 +24,32 @@ def date_label(date: str | None, source: str | None) -> str:
     if not date:
         return ""
     return f"file modified {date[:10]}" if source == "file" else date[:10]
+
+
+def answer_payload(result: AnswerResult, dates: dict[int, tuple[str | None, str | None]]) -> dict:
+    """The result as JSON (`--json`, the server's API), each citation with its document's date and
+    where that date comes from (as `qa search --json` gives them): a file's modification day too,
+    which the answer itself does not reason with."""
+    payload = result.as_dict()
+    for citation in payload["citations"]:
+        citation["date"], citation["date_source"] = dates.get(citation["doc_id"], (citation["date"], None))
+    return payload
+
+
+def document_payload(store: "Collection", row: "DocumentRow", with_text: bool) -> dict:
+    """One document as `qa docs show --json` and the server give it: the row, its passages (with
+    their character offsets in the text) and, if asked, the text."""
+    passages = store.passages(store.document_passage_ids(row.id))
+    payload = {
+        **asdict(row),
+        "passage_list": [
+            {"passage_id": p.id, "location": p.location, "start": p.start, "end": p.end, "text": p.text}
+            for p in sorted(passages.values(), key=lambda p: p.ordinal)
+        ],
+    }
+    if with_text:
+        payload["text"] = store.document_text(row.id)
+    return payload
 
 
 def answer_text(result: AnswerResult, dates: dict[int, tuple[str | None, str | None]] | None = None) -> str:

@@ -100,6 +100,7 @@ def ask_command(question, questions_file, k, model, max_tokens, stream, filters,
       qa ask "What did the talks agree?" --since "March 2017" --source '*.html'
     """
     from qa.answer import answer_question
+    from qa.render import answer_payload
 
     if question is not None and questions_file:
         raise click.UsageError("give a QUESTION or --questions FILE, not both")
@@ -117,45 +118,28 @@ def ask_command(question, questions_file, k, model, max_tokens, stream, filters,
         draft.erase()
         dates = store.document_dates([citation.doc_id for citation in result.citations])
         if questions_file:
-            click.echo(json.dumps(dated_payload(result, dates), ensure_ascii=False))
+            click.echo(json.dumps(answer_payload(result, dates), ensure_ascii=False))
         elif as_json:
-            emit_json(dated_payload(result, dates))
+            emit_json(answer_payload(result, dates))
         else:
             from qa.render import answer_text
 
             click.echo(answer_text(result, dates))
 
 
-def dated_payload(result, dates: dict[int, tuple[str | None, str | None]]) -> dict:
-    """The result as JSON, each citation with its document's date and where that date comes from
-    (as `qa search --json` gives them): a file's modification day too, which the answer itself
-    does not reason with."""
-    payload = result.as_dict()
-    for citation in payload["citations"]:
-        citation["date"], citation["date_source"] = dates.get(citation["doc_id"], (citation["date"], None))
-    return payload
-
-
 def open_for_answers(collection: str, model: str | None):
     """The collection (seeded on first run), the embedder and the generator for ask / summarize."""
-    from qa.config import DEFAULT_COLLECTION
     from qa.embed import load_embedder
     from qa.generate import load_generator
-    from qa.indexer import index_paths, manifest_for
-    from qa.seeds import seeds_dir
+    from qa.indexer import manifest_for
+    from qa.seeds import fill_empty_default
     from qa.store.collection import Collection
 
     settings = settings_for(collection)
     embedder = load_embedder(settings)
     generator = load_generator(model, settings.model, threads=settings.threads)
-    manifest = manifest_for(settings, embedder)
-    store = Collection.open_reader(settings, manifest)
-    if store.is_empty() and settings.collection == DEFAULT_COLLECTION:
-        # first run: an empty default collection is filled with the bundled demo corpus
-        store.close()
-        note(f"the default collection is empty; indexing the bundled demo articles in {seeds_dir()} first")
-        index_paths(settings, embedder, [str(seeds_dir())])
-        store = Collection.open_reader(settings, manifest)
+    fill_empty_default(settings, embedder, note)
+    store = Collection.open_reader(settings, manifest_for(settings, embedder))
     if store.is_empty():
         raise click.ClickException(f"collection '{settings.collection}' is empty; index articles first: qa index PATH")
     return store, embedder, generator

@@ -125,18 +125,12 @@ def filter_options(function: Callable) -> Callable:
 def open_scope(store, filters: FilterOptions):
     """The documents the filters leave in `store` (None without filters); notes on stderr how many
     undated documents a date bound left out. An unknown --doc is an error (exit 1)."""
-    from qa.indexer import resolve_document
-    from qa.store.collection import DocumentFilter
+    from qa.retrieve import choose_documents
 
     if not filters.given:
         return None
     sources = tuple(_absolute(pattern) for pattern in filters.sources)
-    doc_ids = tuple(resolve_document(store, target).id for target in filters.docs)
-    wanted = DocumentFilter(
-        sources, filters.since.start if filters.since else None, filters.until.end if filters.until else None,
-        doc_ids, filters.label,
-    )
-    scope = store.scope(wanted)
+    scope = choose_documents(store, sources, filters.since, filters.until, filters.docs, filters.label)
     if scope.undated and not scope.empty:
         note(f"note: {scope.undated_note()}")
     return scope

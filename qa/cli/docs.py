@@ -51,22 +51,14 @@ def list_command(collection: str, as_json: bool) -> None:
 def show_command(document: str, with_text: bool, collection: str, as_json: bool) -> None:
     """Show one document (by id or path): metadata, passages, and optionally its text."""
     from qa.indexer import resolve_document
+    from qa.render import document_payload
     from qa.store.collection import Collection
 
     store = Collection.open_reader(settings_for(collection))
     if store.conn is None:
         raise click.ClickException(f"collection '{store.name}' is empty; index articles first: qa index PATH")
     row = resolve_document(store, document)
-    passages = store.passages(store.document_passage_ids(row.id))
-    payload = {
-        **asdict(row),
-        "passage_list": [
-            {"passage_id": p.id, "location": p.location, "start": p.start, "end": p.end, "text": p.text}
-            for p in sorted(passages.values(), key=lambda p: p.ordinal)
-        ],
-    }
-    if with_text or as_json:
-        payload["text"] = store.document_text(row.id)
+    payload = document_payload(store, row, with_text=with_text or as_json)
     if as_json:
         emit_json(payload)
         return

@@ -41,9 +41,9 @@ def summarize_command(
       qa summarize --all --since 2017-03 --until 2017-03
       qa summarize --doc 3 --doc 7 --sentences 4
     """
-    from qa.cli.ask import LiveDraft, dated_payload, open_for_answers
+    from qa.cli.ask import LiveDraft, open_for_answers
     from qa.cli.lookup import check_free_text
-    from qa.render import answer_text
+    from qa.render import answer_payload, answer_text
     from qa.summarize import Request, summarize
 
     if document and filters.given:
@@ -66,6 +66,6 @@ def summarize_command(
     draft.erase()
     dates = store.document_dates([citation.doc_id for citation in result.citations])
     if as_json:
-        emit_json(dated_payload(result, dates))
+        emit_json(answer_payload(result, dates))
     else:
         click.echo(answer_text(result, dates))
