@@ -25,6 +25,7 @@ COMMANDS = {
     "models": ("qa.cli.ask:models_command", "List the GGUF answer models qa can find."),
     "summarize": ("qa.cli.summarize:summarize_command", "Write a cited summary of a document, the collection or a topic."),
     "eval": ("qa.cli.eval:eval_command", "Score retrieval and answers on a JSONL file of questions."),
+    "serve": ("qa.cli.serve:serve_command", "Ask in the browser; click a citation to see it in its article."),
 }
 
 

@@ -1,0 +1,1 @@
+"""`qa serve`: the local web reader (engine thread, indexing jobs, the HTTP API)."""
