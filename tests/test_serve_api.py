@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -179,6 +180,35 @@ def test_answers_see_each_new_commit(server, settings):
     index_paths(settings, HashEmbedder(), [str(article)])
     answer = server.post("/api/ask", json=question).json()
     assert "1,240" in answer["answer"] and answer["citations"][0]["title"] == "Harbour bridge opens"
+
+
+class _HeldEmbedder(HashEmbedder):
+    """Passages wait until the test lets them through: an import caught in the middle."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedding, self.release = threading.Event(), threading.Event()
+
+    def embed_passages(self, texts):
+        self.embedding.set()
+        assert self.release.wait(30), "the test never released the import"
+        return super().embed_passages(texts)
+
+
+def test_a_question_during_an_import_is_answered_from_the_last_commit(settings, tmp_path):
+    index_paths(settings, HashEmbedder(), [str(SEEDS)])
+    SCRIPTS["serve"] = SUPPORTED
+    embedder = _HeldEmbedder()
+    with _server(settings, embedder, tmp_path) as client:
+        response = client.post("/api/uploads", params={"filename": "bridge.html"}, content=ARTICLE.encode())
+        assert embedder.embedding.wait(30)
+        assert client.get(f"/api/jobs/{response.json()['job']['id']}").json()["state"] == "running"
+        answer = client.post("/api/ask", json={"question": QUESTION, "stream": False}).json()
+        assert answer["mode"] == "generated" and "175" in answer["answer"]
+        assert [d["id"] for d in client.get("/api/documents").json()] == [1]  # the import is not half visible
+        embedder.release.set()
+        assert _wait(client, response.json()["job"])["state"] == "done"
+        assert len(client.get("/api/documents").json()) == 2
 
 
 # ----- documents -------------------------------------------------------------------------------
