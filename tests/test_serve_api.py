@@ -211,6 +211,28 @@ def test_a_question_during_an_import_is_answered_from_the_last_commit(settings, 
         assert len(client.get("/api/documents").json()) == 2
 
 
+def test_stopping_the_server_ends_a_running_import_between_documents(settings, tmp_path):
+    index_paths(settings, HashEmbedder(), [str(SEEDS)])
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for number in range(5):
+        (folder / f"bridge{number}.html").write_text(ARTICLE.replace("Kessel", f"Kessel {number}"))
+    embedder = _HeldEmbedder()
+    engine = Engine(settings, embedder, load_generator("scripted:serve", None))
+    jobs = IndexJobs(settings, embedder)
+    job = jobs.start("path", str(folder), folder, within=(tmp_path,))
+    assert embedder.embedding.wait(30)
+    closing = threading.Thread(target=jobs.close)
+    closing.start()
+    embedder.release.set()
+    closing.join(30)
+    engine.close()
+    assert not closing.is_alive() and job.state == "failed" and "stopped with the server" in job.error
+    assert job.done < 5
+    result = CliRunner().invoke(main, ["doctor", "--json"])
+    assert result.exit_code == 0, result.output  # nothing half-written
+
+
 # ----- documents -------------------------------------------------------------------------------
 
 

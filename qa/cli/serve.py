@@ -79,6 +79,7 @@ def serve_command(port, host, open_browser, allow_paths, model, collection) -> N
     finally:
         jobs.close()
         engine.close()
+        note("qa serve: stopped")
 
 
 def _listen(host: str, port: int) -> socket.socket:

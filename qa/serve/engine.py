@@ -165,9 +165,14 @@ class Job:
         return asdict(self)
 
 
+class _Stopped(Exception):
+    """The server is stopping: the job ends after the document in hand, keeping what it committed."""
+
+
 class _JobProgress(Progress):
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job, stopping: threading.Event) -> None:
         self.job = job
+        self.stopping = stopping
 
     def start(self, total_files: int) -> None:
         self.job.total = total_files
@@ -175,6 +180,8 @@ class _JobProgress(Progress):
     def advance(self, label: str, passages: int) -> None:
         self.job.done += 1
         self.job.current = label
+        if self.stopping.is_set():
+            raise _Stopped
 
 
 class IndexJobs:
@@ -188,6 +195,7 @@ class IndexJobs:
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
         self._numbers = itertools.count(1)
+        self._stopping = threading.Event()
 
     def start(self, kind: str, label: str, path: Path, within: Sequence[Path]) -> Job:
         """Index `path` after the jobs before it; files that resolve outside `within` are not read."""
@@ -203,8 +211,10 @@ class IndexJobs:
     def _run(self, job: Job, path: Path, within: tuple[Path, ...]) -> None:
         job.state = "running"
         try:
-            report = index_paths(self.settings, self.embedder, [str(path)], progress=_JobProgress(job),
-                                 within=within)
+            report = index_paths(self.settings, self.embedder, [str(path)],
+                                 progress=_JobProgress(job, self._stopping), within=within)
+        except _Stopped:
+            job.error, job.state = "stopped with the server; what was committed is kept", "failed"
         except QAError as exc:
             job.error, job.state = str(exc), "failed"
         except Exception as exc:  # a fault must reach the page, not vanish with the thread
@@ -225,4 +235,7 @@ class IndexJobs:
         return remove_documents(self.settings, self.embedder, [str(doc_id)])
 
     def close(self) -> None:
+        """Stop: queued jobs are dropped, a running one ends after its current document (every
+        commit is whole, so the next `qa index` of the same files picks up where it stopped)."""
+        self._stopping.set()
         self._thread.shutdown(wait=True, cancel_futures=True)
