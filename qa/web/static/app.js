@@ -102,7 +102,8 @@ function showView(name) {
 async function streamAnswer(path, request, container, button) {
   button.disabled = true;
   const draft = el("p", { className: "draft", title: "draft: not yet checked against the articles" });
-  container.replaceChildren(el("p", { className: "working" }, "working…"), draft);
+  const working = el("p", { className: "working" }, "working…");
+  container.replaceChildren(working, draft);
   try {
     const response = await fetch(path, {
       method: "POST",
@@ -116,6 +117,7 @@ async function streamAnswer(path, request, container, button) {
     let finished = false;
     for await (const event of ndjsonEvents(response)) {
       if (event.event === "draft") {
+        working.textContent = "draft, not yet checked against the articles:";
         draft.append(event.text);
       } else if (event.event === "answer") {
         finished = true;
