@@ -249,6 +249,49 @@ def test_article_with_markup_shows_it_as_text(page, tmp_path):
     assert page.locator("#documents tbody img, #summary-document img").count() == 0
 
 
+def test_remove_asks_first_then_removes_the_document(page, tmp_path):
+    article = tmp_path / "short-lived.txt"
+    article.write_text("Short-lived note\n\nThe ferry timetable changes on 3 March, the harbour office said.\n")
+    upload(page, article)
+    row = page.locator("#documents tbody tr", has_text="short-lived.txt")
+    row.wait_for()
+    before = page.inner_text("#info")
+
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    row.locator("button.remove").click()
+    page.wait_for_timeout(500)
+    assert row.count() == 1, "dismissing the confirmation removed the document"
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.locator("button.remove").click()
+    row.wait_for(state="detached")
+    page.wait_for_function("([before]) => document.getElementById('info').textContent !== before", arg=[before])
+
+
+def test_summary_citation_opens_its_article_with_the_quote_highlighted(page):
+    page.click("#tab-summarize")
+    page.click("label.choice:has-text('one document')")
+    page.fill("#summary-sentences", "2")
+    page.click("#summary-button")
+    page.wait_for_function(ANSWERED, arg=["#summary"], timeout=ANSWER_MS)
+    assert page.locator("#summary .error").count() == 0, page.inner_text("#summary")
+    shown = page.evaluate("window.qaLastResult")
+    assert shown["mode"] != "abstained" and shown["citations"]
+    last = shown["citations"][-1]
+    page.locator("#summary .answer-text .cite", has_text=f"[{last['n']}]").first.click()
+    page.wait_for_selector("#article mark.qa-highlight")
+    assert page.evaluate(HIGHLIGHTED) == last["quote"]
+
+
+def test_refused_question_shows_the_servers_reason(page):
+    page.fill("#question", "???")
+    page.click("#ask-button")
+    message = page.locator("#answer .error")
+    message.wait_for()
+    assert "no words" in message.inner_text()
+    assert page.locator("#ask-button").is_enabled()
+
+
 def test_refused_upload_and_path_show_the_servers_reason(page, tmp_path):
     fake = tmp_path / "not-really.pdf"
     fake.write_text("plain words, not a PDF", encoding="utf-8")
