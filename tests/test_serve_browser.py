@@ -268,6 +268,18 @@ def test_remove_asks_first_then_removes_the_document(page, tmp_path):
     page.wait_for_function("([before]) => document.getElementById('info').textContent !== before", arg=[before])
 
 
+def test_highlight_counts_characters_as_the_server_does_and_crosses_paragraphs(page):
+    # offsets count code points (Python); the rocket is two UTF-16 units in JavaScript
+    text = "Launch day \U0001F680\n\nThe first stage ends here.\n\nThe second stage starts here and goes on."
+    start, end = text.index("ends here"), text.index(" and goes")
+    stored = {"title": "Launch day", "source": "launch.txt", "date": None, "date_source": None, "text": text}
+    page.evaluate("([stored, span]) => renderArticle(document.getElementById('article'), stored, span)",
+                  [stored, {"start": start, "end": end}])
+    pieces = page.evaluate("[...document.querySelectorAll('#article mark.qa-highlight')].map(mark => mark.textContent)")
+    assert pieces == ["ends here.", "The second stage starts here"]
+    assert page.locator("#article-body p").count() == 3
+
+
 def test_summary_citation_opens_its_article_with_the_quote_highlighted(page):
     page.click("#tab-summarize")
     page.click("label.choice:has-text('one document')")
