@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from qa import evidence as ev
 from qa import prompts
-from qa.answer import ABSTAIN_TEXT, AnswerResult
+from qa.answer import ABSTAIN_TEXT, AnswerResult, Part
 from qa.citations import parse_answer, quote, with_markers
 from qa.embed import Embedder
 from qa.errors import QAError
@@ -289,6 +289,7 @@ def summarize(
     mode = "generated" if any(is_generated for _, _, is_generated in final) else "extractive"
     return SummaryResult(
         _question(request, title), answer, mode, checked, citations, model, timings, policy=policy.label(),
+        parts=[Part(text, cited, is_generated) for text, cited, is_generated in final],
         scope=request.scope, target=request.target,
     )
 

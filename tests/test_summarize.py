@@ -104,6 +104,10 @@ def assert_citations_resolve(payload):
     store = Collection.open_reader(Settings.from_env("wiki"))
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", payload["answer"])}
     assert markers == {c["n"] for c in payload["citations"]}
+    # the parts are the answer's sentences, as qa serve's page shows them
+    shown = [part["text"] + "".join(f" [{n}]" for n in part["citations"]) for part in payload["parts"]]
+    assert " ".join(shown) == payload["answer"]
+    assert any(part["generated"] for part in payload["parts"]) == (payload["mode"] == "generated")
     for citation in payload["citations"]:
         assert store.document_text(citation["doc_id"])[citation["start"] : citation["end"]] == citation["quote"]
 
