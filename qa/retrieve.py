@@ -3,16 +3,11 @@ reciprocal rank; a passage whose text repeats one ranked above it (a syndicated 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from qa.embed import Embedder
 from qa.policy import RetrievalPolicy, default_policy
-from qa.store.collection import Collection, DocumentFilter, PassageRow, Scope
-
-if TYPE_CHECKING:
-    from qa.dates import Period
+from qa.store.collection import Collection, PassageRow, Scope
 
 
 @dataclass(frozen=True)
@@ -94,18 +89,3 @@ def _cosines(collection: Collection, query_vector, passage_ids: list[int]) -> di
     rows = collection.conn.execute(f"SELECT passage_id, vector FROM vectors WHERE passage_id IN ({marks})", passage_ids)
     return {row[0]: float(np.frombuffer(row[1], dtype=np.float32) @ query_vector) for row in rows}
 
-
-def choose_documents(
-    collection: Collection, sources: Sequence[str], since: "Period | None", until: "Period | None",
-    doc_targets: Sequence[str], label: str,
-) -> Scope:
-    """The documents of `collection` that every given filter admits: a source pattern (any of
-    `sources`), a date inside [since, until], one of `doc_targets` (ids or paths; an unknown one
-    is a QAError). `label` says in messages which filters were given."""
-    from qa.indexer import resolve_document
-
-    doc_ids = tuple(resolve_document(collection, target).id for target in doc_targets)
-    wanted = DocumentFilter(
-        tuple(sources), since.start if since else None, until.end if until else None, doc_ids, label,
-    )
-    return collection.scope(wanted)

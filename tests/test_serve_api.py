@@ -120,7 +120,7 @@ def test_an_abstention_lists_closest_passages_with_offsets(server):
 def test_filters_are_those_of_the_cli(server):
     response = server.post("/api/ask", json={"question": QUESTION, "sources": ["*.pdf"], "stream": False})
     assert response.json()["mode"] == "abstained"
-    assert "no documents match source '*.pdf'" in response.json()["reason"]
+    assert "no documents match --source '*.pdf'" in response.json()["reason"]
     assert server.post("/api/ask", json={"question": QUESTION, "docs": ["1"], "stream": False}).json()["citations"]
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import functools
 import json
 import os
-import shlex
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 import click
 
 from qa.config import Settings
+from qa.filters import Filters
 
 
 def collection_option(function: Callable) -> Callable:
@@ -62,28 +62,6 @@ class DateBound(click.ParamType):
         return period
 
 
-@dataclass(frozen=True)
-class FilterOptions:
-    """The filter options as given; `open_scope` turns them into a Scope of one collection."""
-
-    sources: tuple[str, ...] = ()
-    since: Any = None  # qa.dates.Period
-    until: Any = None
-    docs: tuple[str, ...] = ()
-
-    @property
-    def given(self) -> bool:
-        return bool(self.sources or self.since or self.until or self.docs)
-
-    @property
-    def label(self) -> str:
-        parts = [f"--source {shlex.quote(pattern)}" for pattern in self.sources]
-        parts += [f"--since {shlex.quote(self.since.text)}"] if self.since else []
-        parts += [f"--until {shlex.quote(self.until.text)}"] if self.until else []
-        parts += [f"--doc {shlex.quote(doc)}" for doc in self.docs]
-        return " ".join(parts)
-
-
 def filter_options(function: Callable) -> Callable:
     """--source, --since, --until and --doc, handed to the command as one `filters` argument."""
 
@@ -91,7 +69,7 @@ def filter_options(function: Callable) -> Callable:
     def command(*args, source, since, until, doc, **kwargs):
         if since and until and since.start > until.end:
             raise click.UsageError(f"--since {since.text} is after --until {until.text}")
-        return function(*args, filters=FilterOptions(tuple(source), since, until, tuple(doc)), **kwargs)
+        return function(*args, filters=Filters(tuple(source), since, until, tuple(doc)), **kwargs)
 
     options = [
         click.option(
@@ -122,16 +100,14 @@ def filter_options(function: Callable) -> Callable:
     return command
 
 
-def open_scope(store, filters: FilterOptions):
+def open_scope(store, filters: Filters):
     """The documents the filters leave in `store` (None without filters); notes on stderr how many
     undated documents a date bound left out. An unknown --doc is an error (exit 1)."""
-    from qa.retrieve import choose_documents
+    from qa.filters import choose_documents
 
-    if not filters.given:
-        return None
     sources = tuple(_absolute(pattern) for pattern in filters.sources)
-    scope = choose_documents(store, sources, filters.since, filters.until, filters.docs, filters.label)
-    if scope.undated and not scope.empty:
+    scope = choose_documents(store, replace(filters, sources=sources))
+    if scope is not None and scope.undated and not scope.empty:
         note(f"note: {scope.undated_note()}")
     return scope
 

@@ -21,8 +21,9 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from qa.errors import NoSuchDocumentError, QAError
+from qa.filters import Filters
 from qa.ingest.readers import SUPPORTED_SUFFIXES
-from qa.serve.engine import EmptyCollectionError, Engine, Filters, IndexJobs
+from qa.serve.engine import EmptyCollectionError, Engine, IndexJobs
 from qa.store.collection import Collection
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"

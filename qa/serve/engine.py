@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from qa.errors import QAError
+from qa.filters import Filters, choose_documents
 from qa.indexer import Progress, index_paths, manifest_for, remove_documents, resolve_document
 from qa.store.collection import Collection
 
 if TYPE_CHECKING:
     from qa.config import Settings
-    from qa.dates import Period
     from qa.embed import Embedder
     from qa.generate import Generator
 
@@ -29,28 +29,6 @@ KEPT_JOBS = 100
 
 class EmptyCollectionError(QAError):
     """Nothing is indexed yet, so there is nothing to answer from."""
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The filters of `qa ask --source/--since/--until/--doc`, as the API gives them."""
-
-    sources: tuple[str, ...] = ()
-    since: Period | None = None
-    until: Period | None = None
-    docs: tuple[str, ...] = ()
-
-    @property
-    def given(self) -> bool:
-        return bool(self.sources or self.since or self.until or self.docs)
-
-    @property
-    def label(self) -> str:
-        parts = [f"source {pattern!r}" for pattern in self.sources]
-        parts += [f"since {self.since.text}"] if self.since else []
-        parts += [f"until {self.until.text}"] if self.until else []
-        parts += [f"document {doc}" for doc in self.docs]
-        return ", ".join(parts)
 
 
 class Engine:
@@ -135,15 +113,11 @@ class Engine:
         return work
 
     def _scope(self, store: Collection, filters: Filters):
-        from qa.retrieve import choose_documents
-
         if store.is_empty():
             raise EmptyCollectionError(
                 f"collection '{self.settings.collection}' is empty; add articles under Documents first"
             )
-        if not filters.given:
-            return None
-        return choose_documents(store, filters.sources, filters.since, filters.until, filters.docs, filters.label)
+        return choose_documents(store, filters)
 
 
 # ----- indexing jobs ------------------------------------------------------------------------
