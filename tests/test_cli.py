@@ -200,3 +200,10 @@ def test_docs_list_and_show_give_each_date_and_where_it_came_from(run, tmp_path)
     assert any("file modified 2017-07-14" in line and "memo.txt" in line for line in listing)
     shown = run("docs", "show", str(folder / "memo.txt")).stdout
     assert "date_source   file" in shown
+
+
+def test_a_document_id_past_sqlites_integers_is_not_found(run, folder):
+    run("index", str(folder))
+    for command in (["docs", "show"], ["docs", "remove"], ["ask", "What was agreed?", "--doc"]):
+        result = run(*command, "61964133263531662580501184512")
+        assert result.exit_code == 1 and "no document '61964133263531662580501184512'" in result.stderr, result.output

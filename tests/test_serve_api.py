@@ -243,6 +243,10 @@ def test_documents_are_the_cli_listing_and_show(server):
     assert shown["text"] and shown["passage_list"]
     assert server.get("/api/documents/2").status_code == 404
     assert server.get("/api/documents/abc").status_code == 422
+    huge = "61964133263531662580501184512"  # past SQLite's integers: found by schemathesis as a 500
+    assert server.get(f"/api/documents/{huge}").status_code == 404
+    assert server.delete(f"/api/documents/{huge}").status_code == 404
+    assert server.get("/api/documents/-1").status_code == 404
 
 
 def test_upload_indexes_the_article_and_removing_it_deletes_the_file(server, settings):

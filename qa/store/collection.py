@@ -50,6 +50,10 @@ DB_NAME = "qa.db"
 LOCK_NAME = "write.lock"
 
 
+# SQLite's largest INTEGER; an id typed past it names no document.
+MAX_ROW_ID = 2**63 - 1
+
+
 @dataclass(frozen=True)
 class Manifest:
     """How an index was built; opening it with anything different is refused."""
@@ -750,7 +754,7 @@ class Collection:
         return [DocumentRow(**dict(row)) for row in rows]
 
     def document(self, doc_id: int) -> DocumentRow | None:
-        if self.conn is None:
+        if self.conn is None or not 0 <= doc_id <= MAX_ROW_ID:  # SQLite refuses a larger number outright
             return None
         row = self.conn.execute(
             f"SELECT {self._DOC_COLUMNS}, (SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.id) AS passages,"
