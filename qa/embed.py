@@ -38,8 +38,12 @@ RUNTIMES = ("onnx", "torch")
 
 class Embedder(Protocol):
     name: str
-    fingerprint: str
-    dimension: int
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
 

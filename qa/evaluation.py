@@ -349,9 +349,10 @@ def grade(
     citation_checks: list[CitationCheck] | None = None,
 ) -> Outcome:
     unsupported = unsupported_in_answer(result)
-    extra = {"retrieved": retrieved or [], "expected": expected or set(), "citation_checks": citation_checks or []}
+    retrieved, expected, citation_checks = retrieved or [], expected or set(), citation_checks or []
     if not item.answerable:
-        return Outcome(item, result, result.mode == "abstained", unsupported, None, seconds, **extra)
+        return Outcome(item, result, result.mode == "abstained", unsupported, None, seconds, retrieved, expected,
+                       citation_checks=citation_checks)
     answered = result.mode != "abstained"
     has_all = answered and has_required(item, result.answer)
     correct = has_all and citations_valid(result, collection)
@@ -359,7 +360,7 @@ def grade(
     if answered and item.expected_sources:
         cites = any(Path(c.source).name in item.expected_sources for c in result.citations)
     required_met = has_all if item.required else None
-    return Outcome(item, result, correct, unsupported, cites, seconds, required_met=required_met, **extra)
+    return Outcome(item, result, correct, unsupported, cites, seconds, retrieved, expected, required_met, citation_checks)
 
 
 # ----- totals ------------------------------------------------------------------------------------

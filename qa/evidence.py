@@ -188,7 +188,8 @@ def date_fit(question: Question, item: Evidence, grace_days: int) -> str:
 
 def found_terms(question: Question, text: str) -> tuple[list[str], list[str]]:
     """(found, missing) among the question's names and numbers, in `text`."""
-    found, missing = [], []
+    found: list[str] = []
+    missing: list[str] = []
     for entity in question.entities:
         (found if entity.found_in(text) else missing).append(entity.text)
     text_numbers = numbers(text)
@@ -431,7 +432,7 @@ def select(question: Question, ranked: list[Evidence], policy: AnswerPolicy) -> 
         elif len(chosen) < rules.max_evidence:
             chosen.append(item)
     if question.is_list:  # prefer facts from different articles: one per article first
-        first_of_doc = {}
+        first_of_doc: dict[int, Evidence] = {}
         for item in chosen:
             first_of_doc.setdefault(item.doc_id, item)
         chosen = list(first_of_doc.values()) + [c for c in chosen if c not in first_of_doc.values()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import queue
 import threading
@@ -238,7 +239,7 @@ def index_paths(
     manifest = manifest_for(settings, embedder)
     with Collection.open_writer(settings, manifest, rebuild=rebuild) as collection:
         reads: list[Callable[[], RawDocument]] = [
-            (lambda path=path: read_path(path, settings.max_document_bytes)) for path in targets.files
+            functools.partial(read_path, path, settings.max_document_bytes) for path in targets.files
         ]
         if targets.stdin and stdin_bytes is not None:
             reads.append(lambda: _read_stdin(stdin_bytes(), settings.max_document_bytes))
@@ -317,10 +318,7 @@ def _split(raw: RawDocument, settings: Settings, embedder: Embedder) -> tuple[li
 def _stored_document(collection: Collection, settings: Settings, embedder: Embedder, document: DocumentRow) -> _Prepared:
     """--rebuild: a stored document (a row already read by the caller), re-split from its text."""
     text = collection.document_text(document.id)
-    pages = [
-        PageSpan(row[0], row[1], row[2])
-        for row in collection.conn.execute("SELECT page, start, end FROM pages WHERE doc_id = ? ORDER BY page", (document.id,))
-    ]
+    pages = [PageSpan(page, start, end) for page, start, end in collection.page_spans(document.id)]
     raw = RawDocument(document.source, document.format, document.title, document.date, text, document.content_hash, pages,
                       date_source=document.date_source)
     return _Prepared(raw, *_split(raw, settings, embedder), doc_id=document.id, rechunk=True)
@@ -446,8 +444,9 @@ class _EmbeddingQueue:
 
     def _write(self, item: _Prepared, vectors: "np.ndarray") -> None:
         raw, sentences, passages = item.raw, item.sentences, item.passages
-        if item.rechunk:
-            self.batch.add(lambda tx, doc_id=item.doc_id: tx.rechunk(doc_id, raw.text, sentences, passages, vectors))
+        doc_id = item.doc_id
+        if item.rechunk and doc_id is not None:
+            self.batch.add(lambda tx: tx.rechunk(doc_id, raw.text, sentences, passages, vectors))
         else:
             self.batch.add(lambda tx: tx.put_document(raw, sentences, passages, vectors))
             if item.doc_id is None:
@@ -480,10 +479,10 @@ class _Batch:
         self.collection = collection
         self.manifest = manifest
         self.size = size
-        self.pending: list[Callable[[Collection], None]] = []
+        self.pending: list[Callable[[Collection], object]] = []
         self.opened = time.monotonic()
 
-    def add(self, write: Callable[[Collection], None]) -> None:
+    def add(self, write: Callable[[Collection], object]) -> None:
         if not self.pending:
             self.opened = time.monotonic()
         self.pending.append(write)
@@ -507,7 +506,7 @@ def _remove_missing(collection: Collection, directories: list[Path], batch: _Bat
         return
     for document in collection.documents():
         if document.source.startswith(prefixes) and not Path(document.source).exists():
-            batch.add(lambda tx, doc_id=document.id: tx.remove_document(doc_id))
+            batch.add(functools.partial(Collection.remove_document, doc_id=document.id))
             report.removed += 1
 
 

@@ -75,7 +75,7 @@ def list_models(flag: str | None, env: str | None) -> list[tuple[ModelChoice, GG
     bundled = bundled_model()
     if bundled is not None:
         candidates.append(ModelChoice(bundled, "bundled"))
-    rows = []
+    rows: list[tuple[ModelChoice, GGUFInfo | None, str | None]] = []
     for choice in candidates:
         try:
             rows.append((choice, read_gguf(choice.path), None))

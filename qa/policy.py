@@ -218,9 +218,9 @@ class AnswerPolicy:
         return f"{self.name}@{self.digest()}"
 
 
-def documented_fields(policy: AnswerPolicy) -> list[tuple[str, Any, str, float, float]]:
+def documented_fields(policy: AnswerPolicy) -> list[tuple[str, Any, str, float | None, float | None]]:
     """(dotted name, value, why, low, high) for every knob: what reports and tests read."""
-    rows = []
+    rows: list[tuple[str, Any, str, float | None, float | None]] = []
     for part in fields(policy):
         section = getattr(policy, part.name)
         if part.default is not MISSING:  # the name

@@ -9,6 +9,7 @@ their data in the wheel.
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from functools import lru_cache
 
 # --- word lists, by purpose ------------------------------------------------------------------
@@ -125,7 +126,7 @@ def content_sequence(text: str) -> list[str]:
     return [stem(w) for w in content_words(text)]
 
 
-def coverage(needles: set[str], haystack: set[str]) -> float:
+def coverage(needles: Set[str], haystack: Set[str]) -> float:
     """Fraction of `needles` found in `haystack` (1.0 when there are no needles)."""
     if not needles:
         return 1.0

@@ -301,8 +301,8 @@ def other_candidates(answer: str, cited_text: str, question: Question) -> str:
     periods = find_periods(answer, 2000)
     if periods:
         mine = {p.start for p in periods}
-        others = [p.text for p in find_periods(cited_text, 2000) if p.start not in mine]
-        return ", ".join(others)
+        listed = [p.text for p in find_periods(cited_text, 2000) if p.start not in mine]
+        return ", ".join(listed)
     days = [d for d in _WEEKDAYS if d in answer]
     if days:
         return ", ".join(d for d in _WEEKDAYS if d in cited_text and d not in days)

@@ -6,6 +6,7 @@ import errno
 import importlib
 import os
 import re
+import sqlite3
 import sys
 
 import click
@@ -37,10 +38,9 @@ def _disk_full(detail: str) -> str:
     return f"the disk is full ({detail}); free space and run the command again; nothing committed was lost"
 
 
-def _first_database_error(exc: Exception) -> Exception:
+def _first_database_error(exc: sqlite3.DatabaseError) -> sqlite3.DatabaseError:
     """SQLite rolls a transaction back by itself when the disk fills up, so the ROLLBACK after it
     fails with "no transaction is active": the error that says what happened is the one before."""
-    import sqlite3
 
     while "no transaction is active" in str(exc) and isinstance(exc.__context__, sqlite3.DatabaseError):
         exc = exc.__context__

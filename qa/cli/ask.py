@@ -177,13 +177,13 @@ def models_command(model: str | None, as_json: bool) -> None:
         return
     if not payload:
         note("no GGUF models found; see models/README.md")
-    for row in payload:
-        mark = "*" if row["selected"] else " "
-        if row["error"]:
-            click.echo(f"{mark} {row['origin']:<9} {row['path']}\n      unusable: {row['error']}")
+    for index, (choice, info, error) in enumerate(rows):
+        mark = "*" if index == 0 else " "
+        if info is None:
+            click.echo(f"{mark} {choice.origin:<9} {choice.path}\n      unusable: {error}")
             continue
         click.echo(
-            f"{mark} {row['origin']:<9} {row['path']}\n      {row['size_bytes'] / 1e6:,.0f} MB, "
-            f"{row['parameters'] / 1e6:,.0f}M parameters, {row['architecture']}, "
-            f"chat template: {'yes' if row['chat_template'] else 'no (plain prompt)'}"
+            f"{mark} {choice.origin:<9} {choice.path}\n      {info.size_bytes / 1e6:,.0f} MB, "
+            f"{info.parameters / 1e6:,.0f}M parameters, {info.architecture}, "
+            f"chat template: {'yes' if info.chat_template else 'no (plain prompt)'}"
         )

@@ -117,10 +117,10 @@ def eval_command(gold_file, k, model, failures, collection, as_json) -> None:
     lines = read_gold(gold_file)
     items = in_collection(lines, collection)
     named = {item.collection: item.line for item in reversed(lines) if item.collection}  # first line naming each
-    where = {item.collection: f"{gold_file}:{named[item.collection]}: " if item.collection in named else ""
-             for item in items}
+    names = [item.collection or collection for item in items]  # in_collection filled in every one
+    where = {name: f"{gold_file}:{named[name]}: " if name in named else "" for name in names}
     stores = open_collections(where)
-    settings = settings_for(items[0].collection)
+    settings = settings_for(names[0])
     embedder = load_embedder(settings)
     for name, store in stores.items():
         store.check_manifest(manifest_for(settings_for(name), embedder))

@@ -38,8 +38,9 @@ def check_free_text(text: str, what: str) -> None:
     if problem and not text.strip():
         raise click.UsageError(problem)
     error, warning = script_problem(text, what) if not problem else (None, None)
-    if problem or error:
-        raise click.ClickException(problem or error)
+    reason = problem or error
+    if reason:
+        raise click.ClickException(reason)
     if warning:
         click.echo(warning, err=True)
 

@@ -286,7 +286,9 @@ def _extract_article(html: str) -> tuple[dict, str | None]:
         )
     except Exception as exc:  # noqa: BLE001 - a parser bug must cost one page's boilerplate removal, not the batch
         return {}, f"{type(exc).__name__}: {_one_line(str(exc))}"
-    return (extracted.as_dict() if hasattr(extracted, "as_dict") else (extracted or {})), None
+    if extracted is None:
+        return {}, None
+    return (extracted.as_dict() if not isinstance(extracted, dict) else extracted), None
 
 
 # libxml2 stops building the tree at this depth (2048 with XML_PARSE_HUGE) and drops what lies

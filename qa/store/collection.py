@@ -526,8 +526,9 @@ class Collection:
 
     def rebuild_vectors(self) -> None:
         """Inside a transaction: the vector index made anew from the vectors in SQLite (for repairs)."""
-        assert self._in_transaction and self.manifest() is not None
-        self._vectors = FaissVectorIndex.build(self.manifest().dimension, *self.all_vectors())
+        manifest = self.manifest()
+        assert self._in_transaction and manifest is not None
+        self._vectors = FaissVectorIndex.build(manifest.dimension, *self.all_vectors())
 
     def _vectors_from_sqlite(self, dimension: int) -> FaissVectorIndex:
         assert self.conn is not None
@@ -646,7 +647,7 @@ class Collection:
                 " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (raw.source, raw.format, raw.title, raw.date, raw.date_source, raw.content_hash, raw.text, now, now),
             )
-            doc_id = int(cursor.lastrowid)
+            doc_id = _inserted(cursor)
         else:
             self._delete_document_children(doc_id)
             self.conn.execute(
@@ -684,7 +685,7 @@ class Collection:
                 (doc_id, ordinal, passage.start, passage.end, passage.first_sentence,
                  passage.last_sentence, passage.paragraph, passage.page),
             )
-            passage_id = int(cursor.lastrowid)
+            passage_id = _inserted(cursor)
             passage_ids.append(passage_id)
             self.conn.execute(
                 "INSERT INTO vectors (passage_id, vector) VALUES (?, ?)",
@@ -828,6 +829,12 @@ class Collection:
         ).fetchall()
         return {row[0]: (row[1], row[2]) for row in rows}
 
+    def page_spans(self, doc_id: int) -> list[tuple[int, int, int]]:
+        """(page, start, end) of each page of a PDF in its stored text, in page order."""
+        assert self.conn is not None
+        rows = self.conn.execute("SELECT page, start, end FROM pages WHERE doc_id = ? ORDER BY page", (doc_id,))
+        return [(row[0], row[1], row[2]) for row in rows]
+
     def document_passage_ids(self, doc_id: int) -> list[int]:
         assert self.conn is not None
         return [row[0] for row in self.conn.execute("SELECT id FROM passages WHERE doc_id = ? ORDER BY ordinal", (doc_id,))]
@@ -915,6 +922,12 @@ class Collection:
             "disk_bytes": size,
             "manifest": asdict(manifest) if manifest else None,
         }
+
+
+def _inserted(cursor: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just wrote (always set after a successful INSERT)."""
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
 
 
 def _fts_terms(query: str) -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,21 +29,29 @@ NPROBE = 32
 RETRAIN_GROWTH = 4
 
 
+def _faiss() -> Any:
+    """faiss, imported when first needed, and read as untyped: its bundled stubs lag its SWIG API
+    (DirectMap, PyCallbackIOWriter, search parameters with a selector are missing or wrong)."""
+    import faiss
+
+    return faiss
+
+
 class FaissVectorIndex:
     """Inner-product search over normalized vectors, keyed by int64 passage id."""
 
-    def __init__(self, dimension: int, index=None) -> None:
-        import faiss
+    def __init__(self, dimension: int, index: Any = None) -> None:
+        faiss = _faiss()
 
         self.dimension = dimension
-        self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self._index: Any = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
         if self.kind == "ivf":
             faiss.extract_index_ivf(self._index).nprobe = NPROBE
 
     @classmethod
     def build(cls, dimension: int, ids: "np.ndarray", vectors: "np.ndarray") -> "FaissVectorIndex":
         """The right type for len(ids) vectors, holding them all."""
-        import faiss
+        faiss = _faiss()
         import numpy as np
 
         if len(ids) <= FLAT_LIMIT:
@@ -109,7 +117,7 @@ class FaissVectorIndex:
         return self._search_among(vector, k, np.asarray(among, dtype=np.int64))
 
     def _search_among(self, vector: "np.ndarray", k: int, among: "np.ndarray") -> list[tuple[int, float]]:
-        import faiss
+        faiss = _faiss()
 
         k = min(k, len(among), self.count)
         if k <= 0:
@@ -132,7 +140,7 @@ class FaissVectorIndex:
 
     def save(self, path: Path) -> None:
         """Write and flush to disk; the caller renames it into place (see store.collection)."""
-        import faiss
+        faiss = _faiss()
 
         # written through Python's file object: faiss's own writer only prints an error when the
         # disk fills at close, and the commit would go ahead with a truncated file
@@ -143,7 +151,7 @@ class FaissVectorIndex:
 
     @classmethod
     def load(cls, path: Path) -> "FaissVectorIndex":
-        import faiss
+        faiss = _faiss()
 
         index = faiss.read_index(str(path))
         return cls(index.d, index)
