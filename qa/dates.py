@@ -126,7 +126,7 @@ def parse_bound(text: str) -> Period | None:
     try:
         if match:
             year, month, day = int(match[1]), match[2], match[3]
-            if not 1 <= year <= 9999:
+            if not dt.MINYEAR <= year <= dt.MAXYEAR:
                 return None
             if day:
                 found = dt.date(year, int(month), int(day))

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from qa.dates import Period, find_periods, parse_stored_date
 from qa.injection import continues_instruction, in_template_turn, looks_like_instruction
 from qa.policy import AnswerabilityPolicy, AnswerPolicy, EvidencePolicy
-from qa.question import Question, entities, preview
+from qa.question import Question, a_few, entities
 from qa.textmatch import MONTHS, content_stems, coverage, digit_numbers, name_in, numbers, stem, words
 
 if TYPE_CHECKING:
@@ -284,7 +284,7 @@ def nothing_to_match(question: Question) -> str | None:
     """Why no article sentence can be matched to this question, or None. Coverage of an empty
     set of words is 100%, so without this a question in another script "overlapped" every sentence."""
     if question.unmatched:
-        shown = ", ".join(f"'{preview(w, 20)}'" for w in question.unmatched[:3]) + (", ..." if len(question.unmatched) > 3 else "")
+        shown = a_few(question.unmatched)
         return (f"the question has words in a script qa cannot match ({shown}): its rules read words in the"
                 " Latin alphabet only; ask in English")
     if not question.stems and not question.entities and not question.numbers:

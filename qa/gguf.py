@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from qa.errors import QAError
+from qa.question import a_few
 
 MAGIC = b"GGUF"
 # GGUF value types -> struct format for the scalar ones
@@ -20,6 +21,8 @@ _TENSOR_BLOCKS = {
     10: (256, 84), 11: (256, 110), 12: (256, 144), 13: (256, 176), 14: (256, 210), 15: (256, 292),
     24: (1, 1), 25: (1, 2), 26: (1, 4), 27: (1, 8), 28: (1, 8), 30: (1, 2),
 }
+# GGUF version 1 (llama.cpp before August 2023) used 32-bit counts; llama.cpp reads 2 and later.
+OLDEST_GGUF_VERSION = 2
 _DEFAULT_ALIGNMENT = 32  # GGUF spec: tensor data starts at a multiple of general.alignment (32 if unset)
 
 
@@ -74,7 +77,7 @@ def read_gguf(path: Path) -> GGUFInfo:
     fix = "download the .gguf again or point QA_MODEL / --model at a valid file"
     if path.is_dir():
         inside = sorted(p.name for p in path.glob("*.gguf"))
-        holds = f"it holds {', '.join(inside[:3])}{', ...' if len(inside) > 3 else ''}" if inside else "it holds no .gguf file"
+        holds = f"it holds {a_few(inside, quoted=False)}" if inside else "it holds no .gguf file"
         raise BadModelFile(f"{path} is a folder, not a model file ({holds}); give the path of one .gguf file")
     if not path.exists():
         raise BadModelFile(f"model file {path} does not exist; {fix}")
@@ -86,7 +89,7 @@ def read_gguf(path: Path) -> GGUFInfo:
             if handle.read(4) != MAGIC:
                 raise BadModelFile(f"{path} is not a GGUF model file (wrong magic bytes); {fix}")
             version = _read(handle, "I")
-            if version < 2:
+            if version < OLDEST_GGUF_VERSION:
                 raise BadModelFile(f"{path} uses GGUF version {version}, too old for llama.cpp; {fix}")
             tensor_count, kv_count = _read(handle, "Q"), _read(handle, "Q")
             metadata = {}

@@ -147,12 +147,16 @@ def _link_problem(path: Path) -> str | None:
     return None
 
 
+# Linux follows at most 40 links in one path (ELOOP past that); 64 covers any chain it would.
+_LINK_HOPS = 64
+
+
 def _link_cycle(path: Path) -> tuple[frozenset[str], list[str]] | None:
     """The links of the loop `path` runs into (as absolute paths, to know it again) and the names
     along the way, for the message; None when the loop is not a plain chain of links."""
     chain: list[str] = []
     current = os.path.abspath(path)
-    while os.path.islink(current) and current not in chain and len(chain) < 64:
+    while os.path.islink(current) and current not in chain and len(chain) < _LINK_HOPS:
         chain.append(current)
         current = os.path.normpath(os.path.join(os.path.dirname(current), os.readlink(current)))
     if current not in chain:

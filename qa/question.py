@@ -67,6 +67,16 @@ _ANY_YEAR = 2000  # completes "May 7" only to find it; the article's year decide
 # and the answer.
 MAX_QUESTION_CHARS = 1500
 _PREVIEW_CHARS = 60
+# A message names at most 3 of several words or files, each cut at 20 characters: enough to see
+# which ones are meant, short enough for one line.
+_LISTED_ITEMS = 3
+_LISTED_ITEM_CHARS = 20
+
+
+def a_few(items: list[str], quoted: bool = True, most: int = _LISTED_ITEMS) -> str:
+    """The first `most` of `items` for a one-line message, then "..." if there are more."""
+    shown = [f"'{preview(item, _LISTED_ITEM_CHARS)}'" if quoted else item for item in items[:most]]
+    return ", ".join(shown) + (", ..." if len(items) > most else "")
 
 
 def preview(text: str, limit: int = _PREVIEW_CHARS) -> str:
@@ -97,7 +107,7 @@ def script_problem(text: str, what: str = "the question") -> tuple[str | None, s
     unmatched = unmatched_words(text)
     if not unmatched:
         return None, None
-    shown = ", ".join(f"'{preview(w, 20)}'" for w in unmatched[:3]) + (", ..." if len(unmatched) > 3 else "")
+    shown = a_few(unmatched)
     latin = [w for w in re.findall(r"\w+", text) if w not in unmatched]
     if not latin:
         error = (f"{what} has no words qa can match ({shown}): its keyword search and answer rules read words in"

@@ -53,7 +53,7 @@ COUNT_WORDS = {
     "fifth": "5th", "sixth": "6th", "seventh": "7th", "eighth": "8th", "ninth": "9th", "tenth": "10th",
 }
 _TENS = {word: int(digit) for word, digit in NUMBER_WORDS.items() if word.endswith("ty")}
-_UNITS = {word: int(digit) for word, digit in NUMBER_WORDS.items() if int(digit) < 10} | {"one": 1}
+_UNITS = {word: int(digit) for word, digit in NUMBER_WORDS.items() if len(digit) == 1} | {"one": 1}
 MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
 )
@@ -186,14 +186,20 @@ def contains_word(text: str, word: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9]){re.escape(word)}(?![A-Za-z0-9])", text, flags=re.IGNORECASE) is not None
 
 
+# An all-capitals name of 2-5 letters may be an acronym of capitalized words ("UN", "NATO", "OPEC").
+ACRONYM_LETTERS = (2, 5)
+# Shorter names match only as written: a demonym ending on three letters ("Ira" / "Iran") is noise.
+FUZZY_NAME_LETTERS = 4
+
+
 def name_in(text: str, name: str) -> bool:
     """A name matches as a word, or as the same name with a demonym ending (Ukraine / Ukrainian,
     Russia / Russians); nothing looser, so an invented "Aldougad" does not pass for "Aldous"."""
     if contains_word(text, name) or contains_word(_INITIALS_DOT.sub("", text), name.replace(".", "")):
         return True  # "US" matches "U.S."
-    if name.isupper() and 2 <= len(name) <= 5 and name in _acronyms(text):
+    if name.isupper() and ACRONYM_LETTERS[0] <= len(name) <= ACRONYM_LETTERS[1] and name in _acronyms(text):
         return True  # "UN" for "United Nations"
-    if len(name) < 4:
+    if len(name) < FUZZY_NAME_LETTERS:
         return False
     wanted = name.lower()
     candidates = {_POSSESSIVE.sub("", w).lower() for w in re.findall(r"[A-Za-z'’]{4,}", text)}

@@ -74,14 +74,18 @@ class Verdict:
     soft_only: bool = False
 
 
+# A word of 3 letters or fewer ending in -ed or -en ("red", "bed", "ten") is not a past form.
+_SHORTEST_STEM = 3
+
+
 def _is_participle(word: str) -> bool:
-    return (len(word) > 3 and word.endswith(("ed", "en"))) or word in _IRREGULAR_VERB_FORMS
+    return (len(word) > _SHORTEST_STEM and word.endswith(("ed", "en"))) or word in _IRREGULAR_VERB_FORMS
 
 
 def _looks_like_verb(tokens: list[str], at: int) -> bool:
     """A stated action: a past form ("proposed", "won"), or a verb after a modal ("would free")."""
     word = tokens[at].lower()
-    if (len(word) > 3 and word.endswith("ed")) or word in _IRREGULAR_VERB_FORMS:
+    if (len(word) > _SHORTEST_STEM and word.endswith("ed")) or word in _IRREGULAR_VERB_FORMS:
         return True
     return at > 0 and tokens[at - 1].lower() in _MODALS
 

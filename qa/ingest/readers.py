@@ -191,10 +191,14 @@ def _decode(source: str, data: bytes) -> tuple[str, list[str]]:
     return text, []
 
 
+# Too few bytes to tell UTF-16 by its pattern of NULs: four characters.
+_UTF16_MIN_BYTES = 8
+
+
 def _looks_like_utf16(data: bytes) -> bool:
     """Mostly-ASCII UTF-16 has a NUL in every other byte; binary formats do not."""
     head = data[:4096]
-    return len(head) >= 8 and (head[1::2].count(0) > 0.9 * len(head[1::2]) or head[0::2].count(0) > 0.9 * len(head[0::2]))
+    return len(head) >= _UTF16_MIN_BYTES and (head[1::2].count(0) > 0.9 * len(head[1::2]) or head[0::2].count(0) > 0.9 * len(head[0::2]))
 
 
 def _require_text(source: str, text: str) -> None:

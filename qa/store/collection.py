@@ -50,6 +50,8 @@ DB_NAME = "qa.db"
 LOCK_NAME = "write.lock"
 
 
+# The schema version that added documents.date_source (see store.migrations).
+DATED_SCHEMA = 2
 # SQLite's largest INTEGER; an id typed past it names no document.
 MAX_ROW_ID = 2**63 - 1
 
@@ -362,7 +364,7 @@ class Collection:
             if _upgrade(settings):
                 conn.close()
                 return cls.open_reader(settings, manifest)
-            collection._dated_schema = version >= 2
+            collection._dated_schema = version >= DATED_SCHEMA
         if manifest is not None:
             collection.check_manifest(manifest)
         return collection

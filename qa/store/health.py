@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from qa.config import Settings
 from qa.errors import QAError
+
+SHA256_HEX_CHARS = 64  # a document's content_hash
 from qa.store.collection import DB_NAME, Collection, Manifest
 from qa.store.migrations import FTS_SCHEMA, MIGRATIONS
 from qa.store.vectors import FaissVectorIndex
@@ -416,7 +418,7 @@ def _plausible(row: tuple) -> bool:
     doc_id, source, fmt, title, _date, digest, text = row[:7]
     return (
         isinstance(doc_id, int) and doc_id > 0 and all(isinstance(v, str) for v in (source, fmt, title, digest, text))
-        and bool(source) and bool(text.strip()) and len(digest) == 64
+        and bool(source) and bool(text.strip()) and len(digest) == SHA256_HEX_CHARS
     )
 
 
