@@ -61,9 +61,15 @@ EmbedderFactory = Callable[[str], Embedder]
 _FACTORIES: dict[str, EmbedderFactory] = {}
 
 
-def register_embedder(scheme: str, factory: EmbedderFactory) -> None:
-    """Make `QA_EMBED_MODEL=scheme:anything` build an embedder with `factory` (used by tests)."""
+def register_embedder(scheme: str, factory: EmbedderFactory) -> Callable[[], None]:
+    """Make `QA_EMBED_MODEL=scheme:anything` build an embedder with `factory` (used by tests);
+    returns the call that takes it away again."""
     _FACTORIES[scheme] = factory
+
+    def unregister() -> None:
+        _FACTORIES.pop(scheme, None)
+
+    return unregister
 
 
 def _stderr_note(message: str) -> None:

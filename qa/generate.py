@@ -29,9 +29,15 @@ GeneratorFactory = Callable[[str], Generator]
 _FACTORIES: dict[str, GeneratorFactory] = {}
 
 
-def register_generator(scheme: str, factory: GeneratorFactory) -> None:
-    """Make `--model scheme:arg` (or QA_MODEL) build a generator with `factory` (used by tests)."""
+def register_generator(scheme: str, factory: GeneratorFactory) -> Callable[[], None]:
+    """Make `--model scheme:arg` (or QA_MODEL) build a generator with `factory` (used by tests);
+    returns the call that takes it away again."""
     _FACTORIES[scheme] = factory
+
+    def unregister() -> None:
+        _FACTORIES.pop(scheme, None)
+
+    return unregister
 
 
 def load_generator(flag: str | None, env: str | None, n_ctx: int = 2048, threads: int | None = None) -> Generator:

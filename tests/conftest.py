@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -8,13 +9,22 @@ from qa.config import Settings
 from qa.embed import register_embedder
 from qa.generate import register_generator
 from tests.fakes import HashEmbedder
-from tests.scripted import ScriptedGenerator
+from tests.scripted import SCRIPTS, ScriptedGenerator
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 
-register_embedder("test-hash", HashEmbedder)
-register_generator("scripted", ScriptedGenerator)
+
+
+@pytest.fixture(autouse=True)
+def fakes() -> Iterator[None]:
+    """The fake embedder (QA_EMBED_MODEL=test-hash:...) and the scripted generator
+    (--model scripted:NAME) for this test only; the scripts it set are forgotten after it."""
+    undo = [register_embedder("test-hash", HashEmbedder), register_generator("scripted", ScriptedGenerator)]
+    yield
+    for step in undo:
+        step()
+    SCRIPTS.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -220,14 +220,14 @@ def test_home_that_cannot_be_written(tmp_path, monkeypatch):
     assert found.exit_code == 1 and "not writable" in found.output
 
 
-def test_an_embedder_of_another_dimension_is_refused_everywhere(settings, indexed, monkeypatch):
+def test_an_embedder_of_another_dimension_is_refused_everywhere(settings, indexed, monkeypatch, request):
     from qa.embed import register_embedder
     from tests.fakes import HashEmbedder
 
     class NarrowEmbedder(HashEmbedder):
         dimension = 32
 
-    register_embedder("test-narrow", NarrowEmbedder)
+    request.addfinalizer(register_embedder("test-narrow", NarrowEmbedder))
     monkeypatch.setenv("QA_EMBED_MODEL", "test-narrow:v1")
     for command in (["search", "budget"], ["index", str(indexed)], ["ask", "Who was short?", "--model", "scripted:x"]):
         result = CliRunner().invoke(main, command)

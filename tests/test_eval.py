@@ -209,9 +209,12 @@ def test_models_are_loaded_once_for_all_collections(collections, tmp_path):
         built.append(name)
         return ScriptedGenerator(name)
 
-    register_generator("counted", counted)
+    unregister = register_generator("counted", counted)
     path = write_gold(tmp_path, LINES)
-    result = CliRunner().invoke(main, ["eval", str(path), "-c", "town", "--model", "counted:eval", "--json"])
+    try:
+        result = CliRunner().invoke(main, ["eval", str(path), "-c", "town", "--model", "counted:eval", "--json"])
+    finally:
+        unregister()
     assert result.exit_code == 0, result.output
     assert built == ["eval"]
     assert len(json.loads(result.stdout)["questions"]) == 6

@@ -15,10 +15,12 @@ from click.testing import CliRunner
 
 from qa.answer import evidence_messages
 from qa.cli import main
+from qa.embed import register_embedder
 from qa.evidence import Evidence, gather, looks_like_instruction
 from qa.injection import in_template_turn, neutralize
 from qa.models import bundled_model
 from tests.conftest import REPO
+from tests.fakes import HashEmbedder
 from tests.scripted import SCRIPTS
 
 CORPUS = REPO / "tests" / "data" / "injection"
@@ -30,10 +32,12 @@ MARKUP = ("<|", "|>", "<start_of_turn>", "<end_of_turn>", "[INST]", "<<SYS>>")
 def corpus_home(tmp_path_factory) -> Path:
     """One index of the corpus for the module (fake embedder), in a temporary home."""
     home = tmp_path_factory.mktemp("injection-home")
+    unregister = register_embedder("test-hash", HashEmbedder)  # conftest's fakes are per test
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("QA_HOME", str(home))
         patch.setenv("QA_EMBED_MODEL", "test-hash:v1")
         result = CliRunner().invoke(main, ["index", str(CORPUS), "-c", "inj"])
+        unregister()
         assert result.exit_code == 0, result.output
     return home
 
