@@ -1,0 +1,86 @@
+"""The source sentences a summary may quote: of one document, of a collection, or about a topic."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from qa import evidence as ev
+from qa.embed import Embedder
+from qa.errors import QAError
+from qa.policy import AnswerPolicy, SummaryPolicy
+from qa.retrieve import search
+from qa.store.collection import Collection, Scope
+from qa.summary_choice import mmr
+from qa.textmatch import content_stems
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+def document_pool(collection: Collection, target: str, policy: AnswerPolicy) -> tuple[list[ev.Evidence], str]:
+    from qa.indexer import resolve_document
+
+    document = resolve_document(collection, target)
+    passages = collection.passages(collection.document_passage_ids(document.id))
+    ordered = sorted(passages.values(), key=lambda p: p.ordinal)
+    return ev.gather(collection, ordered, policy.evidence), document.title
+
+
+def collection_pool(collection: Collection, policy: AnswerPolicy, scope: Scope | None = None) -> list[ev.Evidence]:
+    """Every passage of a small collection; of a large one, central and varied passages chosen by
+    MMR over the stored passage vectors, so nothing is re-embedded beyond `collection_passages`.
+    With a `scope`, the passages of its documents only."""
+    limit = policy.summary.collection_passages
+    import numpy as np
+
+    passage_ids, matrix = collection.all_vectors()
+    if scope is not None:
+        chosen = np.isin(passage_ids, collection.scope_passage_ids(scope))
+        passage_ids, matrix = passage_ids[chosen], matrix[chosen]
+    if len(passage_ids) > limit:
+        centroid = matrix.mean(axis=0)
+        salience = matrix @ (centroid / (np.linalg.norm(centroid) or 1.0))
+        candidates = np.argsort(-salience)[: 10 * limit]  # MMR is quadratic: a bounded candidate set
+        sub = matrix[candidates]
+        picked = mmr([float(salience[i]) for i in candidates], sub @ sub.T, limit, policy.summary.mmr_lambda)
+        passage_ids = [int(passage_ids[candidates[i]]) for i in picked]
+    rows = collection.passages([int(i) for i in passage_ids])
+    return ev.gather(collection, sorted(rows.values(), key=lambda p: (p.doc_id, p.ordinal)), policy.evidence)
+
+
+def topic_pool(
+    collection: Collection, embedder: Embedder, topic: str, policy: AnswerPolicy, scope: Scope | None = None
+) -> list[ev.Evidence]:
+    hits = search(collection, embedder, topic, policy.summary.topic_passages, scope=scope)
+    return ev.gather(collection, [hit.passage for hit in hits], policy.evidence)
+
+
+def pool_for(kind: str, target: str, collection: Collection, embedder: Embedder, policy: AnswerPolicy, scope: Scope | None):
+    """Source sentences for the request (headlines left out), the document title, the topic vector."""
+    title, topic_vector = "", None
+    if kind == "document":
+        pool, title = document_pool(collection, target, policy)
+    elif kind == "topic":
+        pool = topic_pool(collection, embedder, target, policy, scope)
+        topic_vector = embedder.embed([target])[0]
+    else:
+        pool = collection_pool(collection, policy, scope)
+    pool = [item for item in pool if " ".join(item.text.split()) != " ".join(item.title.split())]
+    if not pool:
+        raise QAError("nothing to summarize: no sentences beyond titles; index articles first")
+    return pool, title, topic_vector
+
+
+def title_vectors(pool: list[ev.Evidence], embedder: Embedder) -> "np.ndarray":
+    import numpy as np
+
+    titles = sorted({item.title for item in pool})
+    by_title = dict(zip(titles, embedder.embed(titles)))
+    return np.vstack([by_title[item.title] for item in pool])
+
+
+def on_topic(topic: str, pool: list[ev.Evidence], vectors, topic_vector, policy: SummaryPolicy) -> bool:
+    stems = content_stems(topic)
+    best = max(float(v @ topic_vector) for v in vectors)
+    mentioned = any(stems & content_stems(ev.in_context(item)) for item in pool)
+    return best >= policy.topic_min_similarity and mentioned
