@@ -33,7 +33,6 @@ _FINGERPRINT_FILES = ("config.json", "modules.json", "tokenizer.json", "sentence
 # the sentence-transformers modules the ONNX runtime reproduces; any other module keeps torch
 _ONNX_MODULES = {"Transformer", "Pooling", "Normalize"}
 _ONNX_POOLING = ("mean", "cls")
-RUNTIMES = ("onnx", "torch")
 
 
 class Embedder(Protocol):

@@ -370,10 +370,9 @@ def polarity_problem(sentence: str, body: str, question: Question | None) -> str
     return None
 
 
-def _answer_body(sentence: str) -> tuple[str, bool]:
-    """The sentence without a leading "Yes," / "No,", and whether it had one."""
-    stripped = _ANSWER_PREFIX.sub("", sentence, count=1)
-    return stripped, stripped != sentence
+def _answer_body(sentence: str) -> str:
+    """The sentence without a leading "Yes," / "No,"."""
+    return _ANSWER_PREFIX.sub("", sentence, count=1)
 
 
 def verify_sentence(
@@ -387,7 +386,7 @@ def verify_sentence(
     rules = policy or VerifyPolicy()
     if not cited:
         return Verdict(False, ["no valid citation"])
-    body, polar = _answer_body(sentence)
+    body = _answer_body(sentence)
     texts = "\n".join(c.text for c in cited)
     if looks_like_instruction(body):  # "Ignore the question.", "<|im_start|>user ...": not a claim
         return Verdict(False, ["addresses a model, not a reader (an instruction or chat-template markup)"])

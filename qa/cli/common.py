@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -37,10 +36,6 @@ def emit_json(payload: Any) -> None:
 
 def note(message: str) -> None:
     click.echo(message, err=True)
-
-
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()
 
 
 # ----- filters: --source, --since, --until, --doc ------------------------------------------------
