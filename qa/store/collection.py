@@ -11,7 +11,8 @@ throughout. Commit protocol (under the lock):
   4. The temporary file is renamed to `vectors.<G+1>.faiss`; files older than G are removed.
 A process killed before 3 leaves generation G and its file untouched; killed between 3 and 4,
 the next open finds the fsynced temporary file and finishes the rename. If a FAISS file is ever
-missing or out of step, it is rebuilt from the vectors kept in SQLite.
+missing or out of step, it is rebuilt from the vectors kept in SQLite. The files themselves
+(steps 2 and 4, and the recovery) are store.vector_files' job.
 
 A reader pins one SQLite snapshot (a read transaction) for as long as it is open, so what it
 sees is one generation: before a commit or after it, never between.
@@ -38,6 +39,7 @@ from qa.config import Settings
 from qa.dates import parse_stored_date
 from qa.errors import DamagedCollectionError, IndexMismatchError, QAError
 from qa.store.migrations import MIGRATIONS, check_version, migrate
+from qa.store.vector_files import VectorFiles
 from qa.store.vectors import FaissVectorIndex
 
 if TYPE_CHECKING:
@@ -323,6 +325,7 @@ class Collection:
         self.conn = conn
         self.writable = writable
         self._lock = lock
+        self._files = VectorFiles(self.directory)
         self._vectors: FaissVectorIndex | None = None
         self._vectors_generation = -1  # the generation self._vectors reflects
         self._in_transaction = False
@@ -459,19 +462,9 @@ class Collection:
     def generation(self) -> int:
         return int(self._meta("generation") or 0)
 
-    def _vector_path(self, generation: int, tmp: bool = False) -> Path:
-        return self.directory / (f"vectors.{generation}.faiss" + (".tmp" if tmp else ""))
-
     def _recover_files(self) -> None:
         """Writer start-up: finish an interrupted rename, drop files of uncommitted generations."""
-        generation = self.generation
-        final, pending = self._vector_path(generation), self._vector_path(generation, tmp=True)
-        if generation and not final.exists() and pending.exists():
-            pending.replace(final)
-        for path in self.directory.glob("vectors.*.faiss*"):
-            number = path.name.split(".")[1]
-            if number.isdigit() and (int(number) > generation or path.name.endswith(".tmp")):
-                path.unlink(missing_ok=True)
+        self._files.recover(self.generation)
 
     def rebuild_pending(self) -> bool:
         """A `--rebuild` started and not finished: documents without passages wait to be re-split."""
@@ -513,18 +506,8 @@ class Collection:
         if self.conn is None or stored is None:
             return FaissVectorIndex(max(dimension, 1))
         expected = self.conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
-        for _ in range(3):
-            generation = self.generation
-            for path in (self._vector_path(generation), self._vector_path(generation, tmp=True)):
-                try:
-                    index = FaissVectorIndex.load(path)
-                except RuntimeError:
-                    continue
-                if index.count == expected and index.dimension == dimension:
-                    return index
-            if generation == self.generation:
-                break
-        return self._vectors_from_sqlite(dimension)
+        index = self._files.load(lambda: self.generation, expected, dimension)
+        return index if index is not None else self._vectors_from_sqlite(dimension)
 
     def rebuild_vectors(self) -> None:
         """Inside a transaction: the vector index made anew from the vectors in SQLite (for repairs)."""
@@ -594,31 +577,22 @@ class Collection:
 
     def _commit(self, manifest: Manifest) -> None:
         assert self.conn is not None and self._vectors is not None
-        old = self.generation
-        new = old + 1
+        new = self.generation + 1
         self._set_meta("manifest", json.dumps(asdict(manifest), sort_keys=True))
         self._set_meta("generation", str(new))
-        pending = self._vector_path(new, tmp=True)
         if self._vectors.needs_training():
             # the collection crossed a size where another index type serves it better; trained
             # from the exact vectors in SQLite, which this transaction already holds
             self._vectors = FaissVectorIndex.build(manifest.dimension, *self.all_vectors())
-        try:
-            self._vectors.save(pending)
+        with self._files.staged(self._vectors, new):  # vectors.<new>.faiss.tmp, fsynced
             if self.before_commit_hook:
                 self.before_commit_hook()
-            self.conn.execute("COMMIT")
-        except BaseException:
-            pending.unlink(missing_ok=True)  # a part-written file takes space a full disk lacks
-            raise
+            self.conn.execute("COMMIT")  # the commit point
         self._in_transaction = False
         self._vectors_generation = new
         if self.before_rename_hook:
             self.before_rename_hook()
-        pending.replace(self._vector_path(new))
-        for generation in range(max(old - 1, 0), 0, -1):
-            # keep generation `old` for readers that opened it a moment ago
-            self._vector_path(generation).unlink(missing_ok=True)
+        self._files.publish(new)
 
     def find_document(self, source: str) -> DocumentRow | None:
         assert self.conn is not None

@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING
 
 from qa.config import Settings
 from qa.errors import QAError
-
-SHA256_HEX_CHARS = 64  # a document's content_hash
 from qa.store.collection import DB_NAME, Collection, Manifest
 from qa.store.migrations import FTS_SCHEMA, MIGRATIONS
+from qa.store.vector_files import FILE_PATTERN, vector_path
 from qa.store.vectors import FaissVectorIndex
 
 if TYPE_CHECKING:
     from qa.embed import Embedder
+
+SHA256_HEX_CHARS = 64  # a document's content_hash
 
 # Rows that must have a parent: (label, table, what a row without one meets). The check counts
 # them, the repair deletes them (FTS rows excepted: the keyword index is made anew instead).
@@ -159,8 +160,8 @@ def _check_manifest(stored: Manifest | None, wanted: Manifest | None, documents:
 def _check_vector_file(directory: Path, generation: int, vectors: int, stored: Manifest | None, add) -> None:
     if stored is None:
         return
-    path = directory / f"vectors.{generation}.faiss"
-    pending = directory / f"vectors.{generation}.faiss.tmp"
+    path = vector_path(directory, generation)
+    pending = vector_path(directory, generation, tmp=True)
     # killed between the SQLite commit and the rename: readers use the fsynced .tmp file and
     # the next writer renames it, so this is a state the commit protocol expects, not damage
     interrupted = not path.exists() and pending.exists()
@@ -321,7 +322,7 @@ def _salvage(settings: Settings, embedder: "Embedder") -> list[str]:
                 shutil.copy2(directory / (DB_NAME + suffix), directory / (kept.name + suffix))
         for suffix in ("-wal", "-shm"):  # the old log must never be replayed onto the new database
             (directory / (DB_NAME + suffix)).unlink(missing_ok=True)
-        for path in directory.glob("vectors.*.faiss*"):
+        for path in directory.glob(FILE_PATTERN):
             path.unlink()
         for path in work.collection_dir.glob("vectors.*.faiss"):
             path.replace(directory / path.name)
