@@ -20,7 +20,6 @@ sees is one generation: before a commit or after it, never between.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import re
@@ -30,8 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass
-from fnmatch import fnmatchcase
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +38,7 @@ from qa.dates import parse_stored_date
 from qa.errors import DamagedCollectionError, IndexMismatchError, QAError
 from qa.store import sql
 from qa.store.migrations import MIGRATIONS, check_version, migrate
+from qa.store.rows import DocumentFilter, DocumentRow, Manifest, PassageRow, Scope, SentenceRow, source_matches
 from qa.store.vector_files import VectorFiles
 from qa.store.vectors import FaissVectorIndex
 
@@ -49,6 +48,12 @@ if TYPE_CHECKING:
     from qa.ingest.readers import RawDocument
     from qa.ingest.split import Passage, Sentence
 
+# the row types were defined here; importers of qa.store.collection keep finding them
+__all__ = [
+    "DB_NAME", "Collection", "DocumentFilter", "DocumentRow", "Manifest", "PassageRow", "Scope", "SentenceRow",
+    "database_error", "source_matches",
+]
+
 DB_NAME = "qa.db"
 LOCK_NAME = "write.lock"
 
@@ -57,134 +62,6 @@ LOCK_NAME = "write.lock"
 DATED_SCHEMA = 2
 # SQLite's largest INTEGER; an id typed past it names no document.
 MAX_ROW_ID = 2**63 - 1
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """How an index was built; opening it with anything different is refused."""
-
-    embed_model: str
-    embed_fingerprint: str
-    dimension: int
-    chunk_max_tokens: int
-    chunk_overlap_sentences: int
-    splitter: str
-
-    def differences(self, other: "Manifest") -> list[str]:
-        mine, theirs = asdict(self), asdict(other)
-        return [f"{key}: index has {theirs[key]!r}, settings give {mine[key]!r}" for key in mine if mine[key] != theirs[key]]
-
-
-@dataclass(frozen=True)
-class DocumentRow:
-    id: int
-    source: str
-    format: str
-    title: str
-    date: str | None
-    content_hash: str
-    added_at: str
-    updated_at: str
-    passages: int = 0
-    chars: int = 0
-    date_source: str | None = None  # metadata | text | file (see ingest.readers)
-
-
-@dataclass(frozen=True)
-class PassageRow:
-    id: int
-    doc_id: int
-    ordinal: int
-    start: int
-    end: int
-    first_sentence: int
-    last_sentence: int
-    paragraph: int
-    page: int | None
-    text: str
-    title: str
-    source: str
-    # the article's own date (metadata or a date line), what answers may reason with; a file's
-    # modification day says when it was saved, not when anything happened, so it is left out here
-    date: str | None = None
-    document_date: str | None = None  # the date filters compare and results show, of any source
-    date_source: str | None = None
-
-    @property
-    def location(self) -> str:
-        return f"p. {self.page}" if self.page is not None else f"para. {self.paragraph}"
-
-
-@dataclass(frozen=True)
-class SentenceRow:
-    doc_id: int
-    ordinal: int
-    start: int
-    end: int
-    paragraph: int
-    page: int | None
-    text: str
-
-
-@dataclass(frozen=True)
-class DocumentFilter:
-    """Which documents results may come from (--source, --since, --until, --doc).
-
-    Repeats of one option widen the choice (any of them), different options narrow it (all of
-    them). Date bounds are inclusive days; a document without a date never passes a date bound."""
-
-    sources: tuple[str, ...] = ()
-    since: dt.date | None = None
-    until: dt.date | None = None
-    doc_ids: tuple[int, ...] = ()
-    label: str = ""  # the options as the user gave them, for messages: "--since 2018"
-
-    @property
-    def active(self) -> bool:
-        return bool(self.sources or self.doc_ids or self.dated)
-
-    @property
-    def dated(self) -> bool:
-        return self.since is not None or self.until is not None
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The documents of one collection a filter leaves."""
-
-    filter: DocumentFilter
-    collection: str
-    doc_ids: frozenset[int]
-    undated: int  # documents that passed every other option and were left out for having no date
-
-    @property
-    def empty(self) -> bool:
-        return not self.doc_ids
-
-    def undated_note(self) -> str:
-        if not self.undated:
-            return ""
-        plural = "s" if self.undated > 1 else ""
-        return f"{self.undated} document{plural} without a date left out by --since/--until"
-
-    def nothing_matches(self) -> str:
-        why = f" ({self.undated_note()})" if self.undated else ""
-        return f"no documents match {self.filter.label} in collection '{self.collection}'{why}"
-
-
-_GLOB_CHARACTERS = re.compile(r"[*?\[]")
-
-
-def source_matches(pattern: str, source: str) -> bool:
-    """--source PATTERN against a document's source (its absolute path, or stdin:HASH), ignoring case.
-
-    With a glob character (* ? [...]) the pattern must match the whole source or its last path
-    parts, so `*.pdf`, `news/*.html` and `reuters-*` mean what they say; `*` also crosses "/".
-    Without one it is a substring: `reuters` finds every source with "Reuters" in it."""
-    pattern, source = pattern.replace("\\", "/").casefold(), source.replace("\\", "/").casefold()
-    if not _GLOB_CHARACTERS.search(pattern):
-        return pattern in source
-    return fnmatchcase(source, pattern) or fnmatchcase(source, "*/" + pattern.lstrip("/"))
 
 
 def _now() -> str:
@@ -857,6 +734,4 @@ def _inserted(cursor: sqlite3.Cursor) -> int:
 
 
 def _fts_terms(query: str) -> list[str]:
-    import re
-
     return [term for term in re.findall(r"\w+", query.lower()) if len(term) > 1]
