@@ -54,7 +54,7 @@ def search(
 
     With a `scope` (the documents a filter leaves), both searches look only at its passages, so
     the top k are the best k of those, not what is left of the best k overall."""
-    if collection.conn is None or k <= 0 or (scope is not None and scope.empty):
+    if k <= 0 or (scope is not None and scope.empty) or collection.is_empty():
         return []
     vectors = collection.vectors()
     if vectors.count == 0:

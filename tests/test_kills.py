@@ -48,7 +48,7 @@ def up_to_date(settings, paths: list[str]) -> set[str]:
 
 def rebuild_pending(settings) -> bool:
     store = Collection.open_reader(settings)
-    pending = store.conn is not None and store.rebuild_pending()
+    pending = store.rebuild_pending()
     store.close()
     return pending
 

@@ -52,10 +52,10 @@ def show_command(document: str, with_text: bool, collection: str, as_json: bool)
     """Show one document (by id or path): metadata, passages, and optionally its text."""
     from qa.indexer import resolve_document
     from qa.render import document_payload
-    from qa.store.collection import Collection
+    from qa.store.collection import Collection, EmptyCollection
 
     store = Collection.open_reader(settings_for(collection))
-    if store.conn is None:
+    if isinstance(store, EmptyCollection):
         raise click.ClickException(f"collection '{store.name}' is empty; index articles first: qa index PATH")
     row = resolve_document(store, document)
     payload = document_payload(store, row, with_text=with_text or as_json)

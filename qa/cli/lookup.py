@@ -70,13 +70,13 @@ def search_command(query: str, k: int, method: str, filters, collection: str, as
     from qa.indexer import manifest_for
     from qa.render import date_label
     from qa.retrieve import search
-    from qa.store.collection import Collection
+    from qa.store.collection import Collection, EmptyCollection
 
     check_free_text(query, "QUERY")
     settings = settings_for(collection)
     embedder = load_embedder(settings)
     store = Collection.open_reader(settings, manifest_for(settings, embedder))
-    if store.conn is None:
+    if isinstance(store, EmptyCollection):
         raise click.ClickException(
             f"collection '{settings.collection}' is empty; index articles first: qa index PATH"
         )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 from qa.errors import QAError
 from qa.filters import Filters, choose_documents
 from qa.indexer import Progress, index_paths, manifest_for, remove_documents, resolve_document
-from qa.store.collection import Collection
+from qa.store.collection import Collection, EmptyCollection
 
 if TYPE_CHECKING:
     from qa.config import Settings
@@ -52,7 +52,7 @@ class Engine:
         stay loaded); a new one once another writer committed."""
         fresh = Collection.open_reader(self.settings, self.manifest)
         kept = self._store
-        if kept is not None and kept.conn is not None and fresh.conn is not None:
+        if kept is not None and not isinstance(kept, EmptyCollection) and not isinstance(fresh, EmptyCollection):
             if fresh.generation == kept.generation:
                 fresh.close()
                 return kept

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 # the row types were defined here; importers of qa.store.collection keep finding them
 __all__ = [
-    "DB_NAME", "Collection", "DocumentFilter", "DocumentRow", "Manifest", "PassageRow", "Scope", "SentenceRow",
+    "DB_NAME", "Collection", "DocumentFilter", "EmptyCollection", "DocumentRow", "Manifest", "PassageRow", "Scope", "SentenceRow",
     "database_error", "source_matches",
 ]
 
@@ -195,7 +195,7 @@ class Collection:
     before_rename_hook: Callable[[], None] | None = None
 
     def __init__(
-        self, settings: Settings, conn: sqlite3.Connection | None, writable: bool, lock: _WriterLock | None = None
+        self, settings: Settings, conn: sqlite3.Connection, writable: bool, lock: _WriterLock | None = None
     ) -> None:
         self.settings = settings
         self.name = settings.collection
@@ -217,15 +217,15 @@ class Collection:
 
     @classmethod
     def open_reader(cls, settings: Settings, manifest: Manifest | None = None) -> "Collection":
-        """Read-only view of one committed state; an absent collection opens as empty."""
+        """Read-only view of one committed state; an absent collection opens as an EmptyCollection."""
         if not cls.exists(settings):
-            return cls(settings, None, writable=False)
+            return EmptyCollection(settings)
         conn = _connect(settings.collection_dir / DB_NAME, settings.collection, writer=False)
         collection = cls(settings, conn, writable=False)
         try:
             if conn.execute(sql.JOURNAL_MODE).fetchone()[0] != "wal":
                 conn.close()  # a database its first writer is still creating: nothing committed yet
-                return cls(settings, None, writable=False)
+                return EmptyCollection(settings)
             # the snapshot is pinned by the first read in this transaction and kept until close()
             conn.execute("BEGIN")
             version = collection.schema_version()
@@ -239,7 +239,7 @@ class Collection:
             raise
         if version < 1:
             conn.close()
-            return cls(settings, None, writable=False)
+            return EmptyCollection(settings)
         if version < len(MIGRATIONS):
             # a collection written by an older qa is brought up to date once, as a writer would
             if _upgrade(settings):
@@ -295,11 +295,9 @@ class Collection:
                 conn.close()
 
     def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
+        self.conn.close()
 
     def schema_version(self) -> int:
-        assert self.conn is not None
         try:
             row = self.conn.execute(sql.SCHEMA_VERSION).fetchone()
         except sqlite3.OperationalError:
@@ -309,13 +307,10 @@ class Collection:
     # ----- manifest and generation ---------------------------------------------------------
 
     def _meta(self, key: str) -> str | None:
-        if self.conn is None:
-            return None
         row = self.conn.execute(sql.META_VALUE, (key,)).fetchone()
         return row[0] if row else None
 
     def _set_meta(self, key: str, value: str) -> None:
-        assert self.conn is not None
         self.conn.execute(sql.SET_META, (key, value))
 
     def manifest(self) -> Manifest | None:
@@ -356,7 +351,6 @@ class Collection:
 
     def _reset_index(self, manifest: Manifest | None) -> None:
         """For --rebuild: drop passages, sentences and vectors; documents stay to be re-chunked."""
-        assert self.conn is not None
         self.conn.execute("BEGIN IMMEDIATE")
         for table in sql.DERIVED_TABLES:
             self.conn.execute(sql.EMPTY_TABLE.format(table=table))
@@ -378,7 +372,7 @@ class Collection:
     def _load_vectors(self) -> FaissVectorIndex:
         stored = self.manifest()
         dimension = stored.dimension if stored else 0
-        if self.conn is None or stored is None:
+        if stored is None:
             return FaissVectorIndex(max(dimension, 1))
         expected = self.conn.execute(sql.COUNT_VECTORS).fetchone()[0]
         index = self._files.load(lambda: self.generation, expected, dimension)
@@ -391,7 +385,6 @@ class Collection:
         self._vectors = FaissVectorIndex.build(manifest.dimension, *self.all_vectors())
 
     def _vectors_from_sqlite(self, dimension: int) -> FaissVectorIndex:
-        assert self.conn is not None
         ids, matrix = self.all_vectors()
         index = FaissVectorIndex.build(dimension, ids, matrix)
         if len(ids) and self.writable:
@@ -403,7 +396,7 @@ class Collection:
     @contextmanager
     def transaction(self, manifest: Manifest) -> Iterator["Collection"]:
         """All-or-nothing: SQLite rows and the FAISS file commit together, or neither does."""
-        assert self.conn is not None and self.writable and self._lock is not None
+        assert self.writable and self._lock is not None
         with self._lock.held():
             self.conn.execute("BEGIN IMMEDIATE")
             self._in_transaction = True
@@ -426,7 +419,7 @@ class Collection:
     @contextmanager
     def rows_transaction(self) -> Iterator[sqlite3.Connection]:
         """SQLite rows alone, under the lock (for repairs); vectors are reloaded on the next write."""
-        assert self.conn is not None and self.writable and self._lock is not None
+        assert self.writable and self._lock is not None
         with self._lock.held():
             self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -451,7 +444,7 @@ class Collection:
             self.vectors()
 
     def _commit(self, manifest: Manifest) -> None:
-        assert self.conn is not None and self._vectors is not None
+        assert self._vectors is not None
         new = self.generation + 1
         self._set_meta("manifest", json.dumps(asdict(manifest), sort_keys=True))
         self._set_meta("generation", str(new))
@@ -470,7 +463,6 @@ class Collection:
         self._files.publish(new)
 
     def find_document(self, source: str) -> DocumentRow | None:
-        assert self.conn is not None
         row = self.conn.execute(self._dated(sql.DOCUMENT_BY_SOURCE), (source,)).fetchone()
         return DocumentRow(**dict(row)) if row else None
 
@@ -484,7 +476,7 @@ class Collection:
         """Insert a document, or replace the stored one with the same source, with its sentences,
         passages and vectors. The stored one is looked up here, under the lock: another writer
         may have added or removed it since this run listed the collection."""
-        assert self.conn is not None and self._in_transaction
+        assert self._in_transaction
         now = _now()
         existing = self.find_document(raw.source)
         doc_id = existing.id if existing else None
@@ -517,7 +509,7 @@ class Collection:
     ) -> list[int]:
         import numpy as np
 
-        assert self.conn is not None and self._vectors is not None
+        assert self._vectors is not None
         self.conn.executemany(
             sql.INSERT_SENTENCE,
             [(doc_id, i, s.start, s.end, s.paragraph, s.page) for i, s in enumerate(sentences)],
@@ -540,20 +532,18 @@ class Collection:
         self, doc_id: int, text: str, sentences: Sequence[Sentence], passages: Sequence[Passage], vectors: np.ndarray
     ) -> list[int]:
         """A stored document's sentences, passages and vectors replaced (its text and pages stay)."""
-        assert self.conn is not None and self._in_transaction
+        assert self._in_transaction
         self._clear_chunks(doc_id)
         return self.write_chunks(doc_id, text, sentences, passages, vectors)
 
     def _delete_document_children(self, doc_id: int) -> int:
         removed = self._clear_chunks(doc_id)
-        assert self.conn is not None
         self.conn.execute(sql.DELETE_DOCUMENT_PAGES, (doc_id,))
         return removed
 
     def _clear_chunks(self, doc_id: int) -> int:
         import numpy as np
 
-        assert self.conn is not None
         passage_ids = [row[0] for row in self.conn.execute(sql.DOCUMENT_PASSAGE_IDS, (doc_id,))]
         if passage_ids and self._vectors is not None:
             self._vectors.remove(np.array(passage_ids, dtype=np.int64))
@@ -566,7 +556,7 @@ class Collection:
 
     def remove_document(self, doc_id: int) -> int:
         """Remove a document, its passages and vectors; returns the number of passages removed."""
-        assert self.conn is not None and self._in_transaction
+        assert self._in_transaction
         removed = self._delete_document_children(doc_id)
         self.conn.execute(sql.DELETE_DOCUMENT, (doc_id,))
         return removed
@@ -580,22 +570,19 @@ class Collection:
 
     def is_empty(self) -> bool:
         """No documents; one indexed lookup, unlike documents() which counts every passage."""
-        return self.conn is None or self.conn.execute(sql.ANY_DOCUMENT).fetchone() is None
+        return self.conn.execute(sql.ANY_DOCUMENT).fetchone() is None
 
     def documents(self) -> list[DocumentRow]:
-        if self.conn is None:
-            return []
         rows = self.conn.execute(self._dated(sql.ALL_DOCUMENTS)).fetchall()
         return [DocumentRow(**dict(row)) for row in rows]
 
     def document(self, doc_id: int) -> DocumentRow | None:
-        if self.conn is None or not 0 <= doc_id <= MAX_ROW_ID:  # SQLite refuses a larger number outright
+        if not 0 <= doc_id <= MAX_ROW_ID:  # SQLite refuses a larger number outright
             return None
         row = self.conn.execute(self._dated(sql.DOCUMENT_BY_ID), (doc_id,)).fetchone()
         return DocumentRow(**dict(row)) if row else None
 
     def document_text(self, doc_id: int) -> str:
-        assert self.conn is not None
         row = self.conn.execute(sql.DOCUMENT_TEXT, (doc_id,)).fetchone()
         if row is None:
             raise QAError(f"no document with id {doc_id} in collection '{self.name}'")
@@ -603,7 +590,7 @@ class Collection:
 
     def passages(self, passage_ids: Sequence[int]) -> dict[int, PassageRow]:
         """Passages by id, with their text cut from the stored document text."""
-        if self.conn is None or not passage_ids:
+        if not passage_ids:
             return {}
         marks = ",".join("?" * len(passage_ids))
         rows = self.conn.execute(self._dated(sql.PASSAGES_BY_ID, marks=marks), list(passage_ids)).fetchall()
@@ -613,7 +600,7 @@ class Collection:
         """The documents `wanted` leaves, read from one pass over ids, sources and dates."""
         kept: set[int] = set()
         undated = 0
-        rows = self.conn.execute(sql.DOCUMENT_FILTER_FIELDS).fetchall() if self.conn is not None else []
+        rows = self.conn.execute(sql.DOCUMENT_FILTER_FIELDS).fetchall()
         for doc_id, source, date in rows:
             if wanted.doc_ids and doc_id not in wanted.doc_ids:
                 continue
@@ -633,7 +620,7 @@ class Collection:
         """Every passage id of the documents in `scope`, ascending."""
         import numpy as np
 
-        if self.conn is None or scope.empty:
+        if scope.empty:
             return np.zeros(0, dtype=np.int64)
         rows = self.conn.execute(
             sql.PASSAGE_IDS_OF_DOCUMENTS,
@@ -643,7 +630,7 @@ class Collection:
 
     def document_dates(self, doc_ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
         """Each document's (date, date source), as filters compare them and results show them."""
-        if self.conn is None or not doc_ids:
+        if not doc_ids:
             return {}
         rows = self.conn.execute(
             self._dated(sql.DOCUMENT_DATES),
@@ -653,23 +640,20 @@ class Collection:
 
     def page_spans(self, doc_id: int) -> list[tuple[int, int, int]]:
         """(page, start, end) of each page of a PDF in its stored text, in page order."""
-        assert self.conn is not None
         rows = self.conn.execute(sql.PAGE_SPANS, (doc_id,))
         return [(row[0], row[1], row[2]) for row in rows]
 
     def document_passage_ids(self, doc_id: int) -> list[int]:
-        assert self.conn is not None
         return [row[0] for row in self.conn.execute(sql.DOCUMENT_PASSAGE_IDS, (doc_id,))]
 
     def sentences(self, doc_id: int, first: int, last: int) -> list[SentenceRow]:
-        assert self.conn is not None
         rows = self.conn.execute(sql.SENTENCES, (doc_id, first, last)).fetchall()
         return [SentenceRow(**dict(row)) for row in rows]
 
     def term_share(self, phrase: str) -> float:
         """Share of passages containing `phrase` (FTS5): how common a name is in this collection."""
         terms = _fts_terms(phrase)
-        if self.conn is None or not terms:
+        if not terms:
             return 0.0
         total = self.conn.execute(sql.COUNT_PASSAGES).fetchone()[0]
         if not total:
@@ -681,7 +665,6 @@ class Collection:
         """Every passage id and its stored vector (from SQLite, the source of truth)."""
         import numpy as np
 
-        assert self.conn is not None
         manifest = self.manifest()
         dimension = manifest.dimension if manifest else 0
         rows = self.conn.execute(sql.ALL_VECTORS, (4 * dimension,)).fetchall()
@@ -693,8 +676,6 @@ class Collection:
     def keyword_search(self, query: str, k: int, doc_ids: "frozenset[int] | None" = None) -> list[tuple[int, float]]:
         """BM25 over passage text (FTS5); scores are negated bm25, higher is better. With `doc_ids`,
         only their passages, filtered before the LIMIT so a filter still gives k hits."""
-        if self.conn is None:
-            return []
         terms = _fts_terms(query)
         if not terms:
             return []
@@ -710,12 +691,7 @@ class Collection:
 
     def stats(self) -> dict:
         manifest = self.manifest()
-        counts = {"documents": 0, "passages": 0, "sentences": 0, "characters": 0}
-        if self.conn is not None:
-            counts["documents"] = self.conn.execute(sql.COUNT_DOCUMENTS).fetchone()[0]
-            counts["passages"] = self.conn.execute(sql.COUNT_PASSAGES).fetchone()[0]
-            counts["sentences"] = self.conn.execute(sql.COUNT_SENTENCES).fetchone()[0]
-            counts["characters"] = self.conn.execute(sql.COUNT_CHARACTERS).fetchone()[0]
+        counts = self._counts()
         size = sum(path.stat().st_size for path in self.directory.glob("*") if path.is_file()) if self.directory.exists() else 0
         return {
             "collection": self.name,
@@ -725,6 +701,93 @@ class Collection:
             "disk_bytes": size,
             "manifest": asdict(manifest) if manifest else None,
         }
+
+    def _counts(self) -> dict[str, int]:
+        return {
+            "documents": self.conn.execute(sql.COUNT_DOCUMENTS).fetchone()[0],
+            "passages": self.conn.execute(sql.COUNT_PASSAGES).fetchone()[0],
+            "sentences": self.conn.execute(sql.COUNT_SENTENCES).fetchone()[0],
+            "characters": self.conn.execute(sql.COUNT_CHARACTERS).fetchone()[0],
+        }
+
+
+class EmptyCollection(Collection):
+    """What a reader sees of a collection with nothing committed: it does not exist yet, or its
+    first writer is still creating it. It has no database connection; every read answers empty
+    (generation 0, no manifest), and it is never written (writers open the database itself)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.name = settings.collection
+        self.directory = settings.collection_dir
+        self.writable = False
+        self._empty_vectors: FaissVectorIndex | None = None
+
+    def close(self) -> None:
+        pass
+
+    def schema_version(self) -> int:
+        return 0
+
+    def _meta(self, key: str) -> str | None:
+        return None
+
+    def vectors(self) -> FaissVectorIndex:
+        if self._empty_vectors is None:
+            self._empty_vectors = FaissVectorIndex(1)  # FAISS needs a dimension; there is no manifest to give one
+        return self._empty_vectors
+
+    def all_vectors(self) -> tuple["np.ndarray", "np.ndarray"]:
+        import numpy as np
+
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 0), np.float32)
+
+    def find_document(self, source: str) -> DocumentRow | None:
+        return None
+
+    def is_empty(self) -> bool:
+        return True
+
+    def documents(self) -> list[DocumentRow]:
+        return []
+
+    def document(self, doc_id: int) -> DocumentRow | None:
+        return None
+
+    def document_text(self, doc_id: int) -> str:
+        raise QAError(f"no document with id {doc_id} in collection '{self.name}'")
+
+    def passages(self, passage_ids: Sequence[int]) -> dict[int, PassageRow]:
+        return {}
+
+    def scope(self, wanted: DocumentFilter) -> Scope:
+        return Scope(wanted, self.name, frozenset(), 0)
+
+    def scope_passage_ids(self, scope: Scope) -> "np.ndarray":
+        import numpy as np
+
+        return np.zeros(0, dtype=np.int64)
+
+    def document_dates(self, doc_ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
+        return {}
+
+    def page_spans(self, doc_id: int) -> list[tuple[int, int, int]]:
+        return []
+
+    def document_passage_ids(self, doc_id: int) -> list[int]:
+        return []
+
+    def sentences(self, doc_id: int, first: int, last: int) -> list[SentenceRow]:
+        return []
+
+    def term_share(self, phrase: str) -> float:
+        return 0.0
+
+    def keyword_search(self, query: str, k: int, doc_ids: "frozenset[int] | None" = None) -> list[tuple[int, float]]:
+        return []
+
+    def _counts(self) -> dict[str, int]:
+        return {"documents": 0, "passages": 0, "sentences": 0, "characters": 0}
 
 
 def _inserted(cursor: sqlite3.Cursor) -> int:

@@ -221,7 +221,6 @@ def _repair_rows(settings: Settings, embedder: Embedder, manifest: Manifest) -> 
     repairs: list[str] = []
     with Collection.open_writer(settings, manifest) as collection:
         conn = collection.conn
-        assert conn is not None
         with collection.rows_transaction():  # before any vector is loaded: they may be what is broken
             removed = 0
             for _, table, where in _ORPHANS:
@@ -279,7 +278,6 @@ def _embed_passages(collection: Collection, embedder: Embedder, passage_ids: lis
     import numpy as np
 
     conn = collection.conn
-    assert conn is not None
     rows = collection.passages(passage_ids)
     ids = [pid for pid in passage_ids if pid in rows]
     vectors = embedder.embed_passages([rows[pid].text for pid in ids])
@@ -303,7 +301,6 @@ def _salvage(settings: Settings, embedder: "Embedder") -> list[str]:
     shutil.rmtree(work.collection_dir, ignore_errors=True)
     with Collection.open_writer(work, None) as collection:
         conn = collection.conn
-        assert conn is not None
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(
             "INSERT INTO documents (id, source, format, title, date, content_hash, text, added_at, updated_at,"
