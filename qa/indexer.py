@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from qa.config import Settings
 from qa.embed import Embedder
-from qa.errors import NoSuchDocumentError
 from qa.ingest.readers import (
     SUPPORTED_SUFFIXES,
     PageSpan,
@@ -519,20 +518,13 @@ def remove_documents(settings: Settings, embedder: Embedder, targets: Sequence[s
     manifest = manifest_for(settings, embedder)
     removed: list[tuple[int, str, int]] = []
     with Collection.open_writer(settings, manifest) as collection:
-        documents = [resolve_document(collection, target) for target in targets]
+        documents = [collection.resolve(target) for target in targets]
         with collection.transaction(manifest) as tx:
             for document in documents:
                 removed.append((document.id, document.source, tx.remove_document(document.id)))
     return removed
 
 
-def resolve_document(collection: Collection, target: str):
-    """A document by numeric id, stored source, or a path that resolves to a stored source."""
-    if target.isdigit():
-        document = collection.document(int(target))
-        if document is not None:
-            return document
-    document = collection.find_document(target) or collection.find_document(str(Path(target).expanduser().resolve()))
-    if document is None:
-        raise NoSuchDocumentError(f"no document {target!r} in collection '{collection.name}'; see `qa docs list`")
-    return document
+def resolve_document(collection: Collection, target: str) -> DocumentRow:
+    """A document by numeric id, stored source or path (see Collection.resolve; kept for its importers)."""
+    return collection.resolve(target)

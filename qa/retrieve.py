@@ -82,10 +82,5 @@ def search(
 
 
 def _cosines(collection: Collection, query_vector, passage_ids: list[int]) -> dict[int, float]:
-    import numpy as np
-
-    assert collection.conn is not None
-    marks = ",".join("?" * len(passage_ids))
-    rows = collection.conn.execute(f"SELECT passage_id, vector FROM vectors WHERE passage_id IN ({marks})", passage_ids)
-    return {row[0]: float(np.frombuffer(row[1], dtype=np.float32) @ query_vector) for row in rows}
+    return {passage_id: float(vector @ query_vector) for passage_id, vector in collection.stored_vectors(passage_ids).items()}
 

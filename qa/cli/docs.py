@@ -50,14 +50,13 @@ def list_command(collection: str, as_json: bool) -> None:
 @json_option
 def show_command(document: str, with_text: bool, collection: str, as_json: bool) -> None:
     """Show one document (by id or path): metadata, passages, and optionally its text."""
-    from qa.indexer import resolve_document
     from qa.render import document_payload
     from qa.store.collection import Collection, EmptyCollection
 
     store = Collection.open_reader(settings_for(collection))
     if isinstance(store, EmptyCollection):
         raise click.ClickException(f"collection '{store.name}' is empty; index articles first: qa index PATH")
-    row = resolve_document(store, document)
+    row = store.resolve(document)
     payload = document_payload(store, row, with_text=with_text or as_json)
     if as_json:
         emit_json(payload)

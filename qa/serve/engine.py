@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from qa.errors import QAError
 from qa.filters import Filters, choose_documents
-from qa.indexer import Progress, index_paths, manifest_for, remove_documents, resolve_document
+from qa.indexer import Progress, index_paths, manifest_for, remove_documents
 from qa.store.collection import Collection, EmptyCollection
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ class Engine:
         def work(store: Collection) -> dict:
             chosen = self._scope(store, filters)
             if scope == "document":
-                resolve_document(store, target)  # an unknown one is "not found", before any work
+                store.resolve(target)  # an unknown one is "not found", before any work
             request = Request(scope, target or self.settings.collection, sentences, words)
             result = summarize(request, store, self.embedder, self.generator, max_tokens=max_tokens,
                                on_text=on_text, scope=chosen)

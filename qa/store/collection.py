@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from qa.config import Settings
 from qa.dates import parse_stored_date
-from qa.errors import DamagedCollectionError, IndexMismatchError, QAError
+from qa.errors import DamagedCollectionError, IndexMismatchError, NoSuchDocumentError, QAError
 from qa.store import sql
 from qa.store.migrations import MIGRATIONS, check_version, migrate
 from qa.store.rows import DocumentFilter, DocumentRow, Manifest, PassageRow, Scope, SentenceRow, source_matches
@@ -582,6 +582,17 @@ class Collection:
         row = self.conn.execute(self._dated(sql.DOCUMENT_BY_ID), (doc_id,)).fetchone()
         return DocumentRow(**dict(row)) if row else None
 
+    def resolve(self, target: str) -> DocumentRow:
+        """A document by numeric id, stored source, or a path that resolves to a stored source."""
+        if target.isdigit():
+            document = self.document(int(target))
+            if document is not None:
+                return document
+        document = self.find_document(target) or self.find_document(str(Path(target).expanduser().resolve()))
+        if document is None:
+            raise NoSuchDocumentError(f"no document {target!r} in collection '{self.name}'; see `qa docs list`")
+        return document
+
     def document_text(self, doc_id: int) -> str:
         row = self.conn.execute(sql.DOCUMENT_TEXT, (doc_id,)).fetchone()
         if row is None:
@@ -660,6 +671,16 @@ class Collection:
             return 0.0
         count = self.conn.execute(sql.PHRASE_MATCHES, ('"' + " ".join(terms) + '"',)).fetchone()[0]
         return count / total
+
+    def stored_vectors(self, passage_ids: Sequence[int]) -> dict[int, "np.ndarray"]:
+        """The vectors kept in SQLite for these passages, by passage id (those without one are left out)."""
+        import numpy as np
+
+        if not passage_ids:
+            return {}
+        marks = ",".join("?" * len(passage_ids))
+        rows = self.conn.execute(sql.VECTORS_BY_PASSAGE.format(marks=marks), list(passage_ids))
+        return {row[0]: np.frombuffer(row[1], dtype=np.float32) for row in rows}
 
     def all_vectors(self) -> tuple["np.ndarray", "np.ndarray"]:
         """Every passage id and its stored vector (from SQLite, the source of truth)."""
@@ -744,6 +765,9 @@ class EmptyCollection(Collection):
 
     def find_document(self, source: str) -> DocumentRow | None:
         return None
+
+    def stored_vectors(self, passage_ids: Sequence[int]) -> dict[int, "np.ndarray"]:
+        return {}
 
     def is_empty(self) -> bool:
         return True

@@ -87,6 +87,7 @@ SENTENCES = (
 
 # a blob of another size is damage (`qa doctor` names it); it must not stop a search
 ALL_VECTORS = "SELECT passage_id, vector FROM vectors WHERE LENGTH(vector) = ? ORDER BY passage_id"
+VECTORS_BY_PASSAGE = "SELECT passage_id, vector FROM vectors WHERE passage_id IN ({marks})"
 
 KEYWORD_SEARCH = (
     "SELECT rowid, bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?"
