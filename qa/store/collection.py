@@ -24,7 +24,6 @@ import json
 import os
 import re
 import sqlite3
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -36,7 +35,7 @@ from typing import TYPE_CHECKING
 from qa.config import Settings
 from qa.dates import parse_stored_date
 from qa.errors import DamagedCollectionError, IndexMismatchError, NoSuchDocumentError, QAError
-from qa.store import sql
+from qa.store import log, sql
 from qa.store.migrations import MIGRATIONS, check_version, migrate
 from qa.store.rows import DocumentFilter, DocumentRow, Manifest, PassageRow, Scope, SentenceRow, source_matches
 from qa.store.vector_files import VectorFiles
@@ -132,7 +131,7 @@ class _WriterLock:
             self.lock.acquire(timeout=0)
         except Timeout:
             if not self.waited:
-                print(f"waiting for another writer on collection '{self.name}'...", file=sys.stderr)
+                log.info("waiting for another writer on collection '%s'...", self.name)
                 self.waited = True
             self.marker.touch()
             try:
@@ -177,10 +176,10 @@ def _upgrade(settings: Settings) -> bool:
             finally:
                 conn.close()
     except (sqlite3.DatabaseError, OSError, QAError) as exc:
-        print(
-            f"note: collection '{settings.collection}' was written by an older qa and cannot be upgraded here"
-            f" ({exc}); it is read as it is, without dates from text or files",
-            file=sys.stderr,
+        log.warning(
+            "note: collection '%s' was written by an older qa and cannot be upgraded here (%s);"
+            " it is read as it is, without dates from text or files",
+            settings.collection, exc,
         )
         return False
     return True
@@ -388,7 +387,7 @@ class Collection:
         ids, matrix = self.all_vectors()
         index = FaissVectorIndex.build(dimension, ids, matrix)
         if len(ids) and self.writable:
-            print(f"note: rebuilt the vector file of '{self.name}' from the database", file=sys.stderr)
+            log.warning("note: rebuilt the vector file of '%s' from the database", self.name)
         return index
 
     # ----- writing ---------------------------------------------------------------------------
