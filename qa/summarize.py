@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from qa import evidence as ev
 from qa.answer import ABSTAIN_TEXT, AnswerResult, Part
-from qa.citations import with_markers
 from qa.embed import Embedder
 from qa.generate import Generator
 from qa.grounding import Citation, citation_for
@@ -34,8 +33,8 @@ from qa.summary_choice import (
     fact_density,
     mmr,
     number,
-    pick_shortlist,
     salience_scores,
+    shortlist,
 )
 from qa.summary_mapreduce import groups, map_reduce
 from qa.summary_pool import collection_pool, document_pool, on_topic, pool_for, title_vectors, topic_pool
@@ -107,21 +106,18 @@ def summarize(
     salience = salience_scores(vectors, pool, rules, topic_vector, title_matrix)
     similarity_matrix = vectors @ vectors.T
     count = request.sentences if request.words is None else max(1, request.words // WORDS_PER_SENTENCE)
-    shortlist = number([pool[i] for i in pick_shortlist(pool, salience, similarity_matrix, request.scope, count, rules)])
-    index_of = {id(item): i for i, item in enumerate(pool)}
-    if request.scope == "topic":  # most relevant quotes first; their numbers stay in document order
-        shortlist.sort(key=lambda item: -salience[index_of[id(item)]])
-    by_number = {item.n: item for item in shortlist}
+    shortlisted = shortlist(pool, salience, similarity_matrix, request.scope, count, rules)
+    by_number = {item.n: item for item in shortlisted.items}
     retrieved = time.perf_counter()
 
     def similarity(text: str, cited: list[int]) -> float:
         vector = embedder.embed([text])[0]
-        return max(float(vector @ vectors[index_of[id(by_number[n])]]) for n in cited)
+        return max(float(vector @ vectors[shortlisted.row[n]]) for n in cited)
 
-    checked = map_reduce(shortlist, count, request.describe(title), generator, similarity, max_tokens, policy, on_text)
+    checked = map_reduce(shortlisted.items, count, request.describe(title), generator, similarity, max_tokens, policy, on_text)
     generated = time.perf_counter()
     kept = dedupe([s for s in checked if s.supported])[:count]
-    final = complete(kept, shortlist, salience, similarity_matrix, index_of, count, request.words, rules.mmr_lambda)
+    final = complete(kept, shortlisted, salience, similarity_matrix, count, request.words, rules.mmr_lambda)
     answer, citations = _assemble(final, by_number)
     timings = {
         "retrieve_ms": _ms(retrieved - started),
@@ -129,19 +125,18 @@ def summarize(
         "verify_ms": _ms(time.perf_counter() - generated),
         "total_ms": _ms(time.perf_counter() - started),
     }
-    mode = "generated" if any(is_generated for _, _, is_generated in final) else "extractive"
+    mode = "generated" if any(part.generated for part in final) else "extractive"
     return SummaryResult(
         _question(request, title), answer, mode, checked, citations, model, timings, policy=policy.label(),
-        parts=[Part(text, cited, is_generated) for text, cited, is_generated in final],
-        scope=request.scope, target=request.target,
+        parts=final, scope=request.scope, target=request.target,
     )
 
 
-def _assemble(final, by_number: dict[int, ev.Evidence]) -> tuple[str, list[Citation]]:
+def _assemble(final: list[Part], by_number: dict[int, ev.Evidence]) -> tuple[str, list[Citation]]:
     """Sentences in document order with their markers, and one citation per number used."""
-    final.sort(key=lambda entry: (by_number[entry[1][0]].doc_id, by_number[entry[1][0]].ordinal))
-    answer = " ".join(with_markers(text, cited) for text, cited, _ in final)
-    used = sorted({n for _, cited, _ in final for n in cited})
+    final.sort(key=lambda part: (by_number[part.citations[0]].doc_id, by_number[part.citations[0]].ordinal))
+    answer = " ".join(part.shown() for part in final)
+    used = sorted({n for part in final for n in part.citations})
     return answer, [citation_for(by_number[n]) for n in used]
 
 

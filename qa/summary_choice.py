@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qa import evidence as ev
+from qa.answer import Part
 from qa.citations import quote
 from qa.grounding import CheckedSentence
 from qa.policy import DEFAULT_POLICY, SummaryPolicy
@@ -23,8 +26,8 @@ SHORT_SENTENCE_WORDS = 8
 
 
 def mmr(
-    salience: list[float], similarity: "np.ndarray", count: int, balance: float = DEFAULT_POLICY.summary.mmr_lambda,
-    exclude: set[int] = frozenset(), chosen: list[int] | None = None,
+    salience: list[float], similarity: np.ndarray, count: int, balance: float = DEFAULT_POLICY.summary.mmr_lambda,
+    exclude: AbstractSet[int] = frozenset(), chosen: list[int] | None = None,
 ) -> list[int]:
     """Maximal marginal relevance: salient, and unlike what is already chosen. Pure."""
     chosen = list(chosen or [])
@@ -42,7 +45,11 @@ def mmr(
 
 
 def salience_scores(
-    vectors: "np.ndarray", pool: list[ev.Evidence], policy: SummaryPolicy, topic_vector=None, title_vectors=None
+    vectors: np.ndarray,
+    pool: list[ev.Evidence],
+    policy: SummaryPolicy,
+    topic_vector: np.ndarray | None = None,
+    title_vectors: np.ndarray | None = None,
 ) -> list[float]:
     """Centrality (cosine to the pool's centroid), relevance to the topic or to the article's
     headline, fact density, and a small lead bonus."""
@@ -82,7 +89,32 @@ def number(pool: list[ev.Evidence]) -> list[ev.Evidence]:
     return pool
 
 
-def pick_shortlist(pool, salience, similarity_matrix, scope: str, count: int, policy: SummaryPolicy) -> list[int]:
+@dataclass
+class Shortlist:
+    """The numbered sentences the model is shown, in the order it is shown them, and where each
+    came from in the pool: its row of the salience scores and of the vectors."""
+
+    items: list[ev.Evidence]
+    row: dict[int, int]  # citation number -> pool row
+
+
+def shortlist(
+    pool: list[ev.Evidence], salience: list[float], similarity_matrix: np.ndarray, scope: str, count: int,
+    policy: SummaryPolicy,
+) -> Shortlist:
+    """The sentences worth the model's time, numbered in document order."""
+    rows = _shortlist_rows(pool, salience, similarity_matrix, scope, count, policy)
+    items = number([pool[i] for i in rows])
+    row = {pool[i].n: i for i in rows}
+    if scope == "topic":  # most relevant quotes first; their numbers stay in document order
+        items.sort(key=lambda item: -salience[row[item.n]])
+    return Shortlist(items, row)
+
+
+def _shortlist_rows(
+    pool: list[ev.Evidence], salience: list[float], similarity_matrix: np.ndarray, scope: str, count: int,
+    policy: SummaryPolicy,
+) -> list[int]:
     """Bound the model's work: for a topic, the sentences most about it; for a whole collection,
     the most salient sentences of each document."""
     if scope == "topic":
@@ -114,24 +146,33 @@ def dedupe(sentences: list[CheckedSentence]) -> list[CheckedSentence]:
     return kept
 
 
-def complete(kept, shortlist, salience, similarity_matrix, index_of, count, word_budget, balance: float):
-    """Fill up with quoted central sentences (MMR), avoiding quotes the kept sentences cite."""
-    final = [(s.text, s.citations, True) for s in kept]
+def complete(
+    kept: list[CheckedSentence],
+    shortlisted: Shortlist,
+    salience: list[float],
+    similarity_matrix: np.ndarray,
+    count: int,
+    word_budget: int | None,
+    balance: float,
+) -> list[Part]:
+    """The summary's sentences: the kept generated ones, filled up with quoted central sentences
+    (MMR) to `count` sentences or to `word_budget` words, avoiding quotes the kept sentences cite."""
+    final = [Part(s.text, s.citations, True) for s in kept]
     cited = {n for s in kept for n in s.citations}
-    indices = [index_of[id(item)] for item in shortlist]
-    local_salience = [salience[i] for i in indices]
-    local_similarity = similarity_matrix[indices][:, indices]
-    chosen = [k for k, item in enumerate(shortlist) if item.n in cited]
-    order = mmr(local_salience, local_similarity, len(shortlist), balance, chosen=chosen)
+    rows = [shortlisted.row[item.n] for item in shortlisted.items]
+    local_salience = [salience[i] for i in rows]
+    local_similarity = similarity_matrix[rows][:, rows]
+    chosen = [k for k, item in enumerate(shortlisted.items) if item.n in cited]
+    order = mmr(local_salience, local_similarity, len(shortlisted.items), balance, chosen=chosen)
 
     def size() -> int:
-        return sum(len(text.split()) for text, _, _ in final)  # words as a reader counts them
+        return sum(len(part.text.split()) for part in final)  # words as a reader counts them
 
     for k in order:
         if word_budget is None and len(final) >= count:
             break
         if word_budget is not None and size() >= word_budget:
             break
-        item = shortlist[k]
-        final.append((quote(item.text), [item.n], False))
+        item = shortlisted.items[k]
+        final.append(Part(quote(item.text), [item.n], False))
     return final

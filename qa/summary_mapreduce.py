@@ -7,8 +7,8 @@ from collections.abc import Callable
 from qa import evidence as ev
 from qa import prompts
 from qa.citations import parse_answer
-from qa.generate import Generator, generate_text
-from qa.grounding import CheckedSentence, check_sentences
+from qa.generate import Generator, Message, generate_text
+from qa.grounding import CheckedSentence, Similarity, check_sentences
 from qa.policy import AnswerPolicy
 
 
@@ -25,7 +25,7 @@ def groups(labelled: list[tuple[int, str]], limit: int) -> list[list[tuple[int, 
     return [group for group in out if group]
 
 
-def _messages(labelled: list[tuple[int, str]], count: int, scope: str) -> list[dict[str, str]]:
+def _messages(labelled: list[tuple[int, str]], count: int, scope: str) -> list[Message]:
     quoted = "\n".join(f"[{n}] {' '.join(text.split())}" for n, text in labelled)
     return [
         {"role": "system", "content": prompts.SUMMARY_SYSTEM.format(count=count)},
@@ -38,7 +38,7 @@ def map_reduce(
     count: int,
     scope: str,
     generator: Generator,
-    similarity: Callable[[str, list[int]], float],
+    similarity: Similarity,
     max_tokens: int,
     policy: AnswerPolicy,
     on_text: Callable[[str], None] | None = None,

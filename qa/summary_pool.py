@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 
 def document_pool(collection: Collection, target: str, policy: AnswerPolicy) -> tuple[list[ev.Evidence], str]:
+    """Every sentence of one document (by id, source or path), in order, and its title."""
     from qa.indexer import resolve_document
 
     document = resolve_document(collection, target)
@@ -43,7 +44,7 @@ def collection_pool(collection: Collection, policy: AnswerPolicy, scope: Scope |
         candidates = np.argsort(-salience)[: 10 * limit]  # MMR is quadratic: a bounded candidate set
         sub = matrix[candidates]
         picked = mmr([float(salience[i]) for i in candidates], sub @ sub.T, limit, policy.summary.mmr_lambda)
-        passage_ids = [int(passage_ids[candidates[i]]) for i in picked]
+        passage_ids = passage_ids[candidates[picked]]
     rows = collection.passages([int(i) for i in passage_ids])
     return ev.gather(collection, sorted(rows.values(), key=lambda p: (p.doc_id, p.ordinal)), policy.evidence)
 
@@ -51,13 +52,18 @@ def collection_pool(collection: Collection, policy: AnswerPolicy, scope: Scope |
 def topic_pool(
     collection: Collection, embedder: Embedder, topic: str, policy: AnswerPolicy, scope: Scope | None = None
 ) -> list[ev.Evidence]:
+    """The sentences of the passages retrieved for the topic, best passage first."""
     hits = search(collection, embedder, topic, policy.summary.topic_passages, scope=scope)
     return ev.gather(collection, [hit.passage for hit in hits], policy.evidence)
 
 
-def pool_for(kind: str, target: str, collection: Collection, embedder: Embedder, policy: AnswerPolicy, scope: Scope | None):
-    """Source sentences for the request (headlines left out), the document title, the topic vector."""
-    title, topic_vector = "", None
+def pool_for(
+    kind: str, target: str, collection: Collection, embedder: Embedder, policy: AnswerPolicy, scope: Scope | None
+) -> tuple[list[ev.Evidence], str, np.ndarray | None]:
+    """Source sentences for a request of this kind (document, collection or topic) and target,
+    headlines left out; the document's title; the topic's vector."""
+    title: str = ""
+    topic_vector: np.ndarray | None = None
     if kind == "document":
         pool, title = document_pool(collection, target, policy)
     elif kind == "topic":
@@ -71,7 +77,8 @@ def pool_for(kind: str, target: str, collection: Collection, embedder: Embedder,
     return pool, title, topic_vector
 
 
-def title_vectors(pool: list[ev.Evidence], embedder: Embedder) -> "np.ndarray":
+def title_vectors(pool: list[ev.Evidence], embedder: Embedder) -> np.ndarray:
+    """Each sentence's headline, embedded once per title."""
     import numpy as np
 
     titles = sorted({item.title for item in pool})
@@ -79,7 +86,10 @@ def title_vectors(pool: list[ev.Evidence], embedder: Embedder) -> "np.ndarray":
     return np.vstack([by_title[item.title] for item in pool])
 
 
-def on_topic(topic: str, pool: list[ev.Evidence], vectors, topic_vector, policy: SummaryPolicy) -> bool:
+def on_topic(
+    topic: str, pool: list[ev.Evidence], vectors: np.ndarray, topic_vector: np.ndarray, policy: SummaryPolicy
+) -> bool:
+    """Some sentence is close to the topic, and some sentence (read with its title) names it."""
     stems = content_stems(topic)
     best = max(float(v @ topic_vector) for v in vectors)
     mentioned = any(stems & content_stems(ev.in_context(item)) for item in pool)
