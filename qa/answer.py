@@ -71,9 +71,11 @@ def evidence_messages(question: str, evidence: list[ev.Evidence], many: bool = F
     rewritten (`<|im_start|>` -> `(im_start)`) in this copy only; stored text stays as it is."""
     quoted = "\n".join(f"[{e.n}] {neutralize(' '.join(e.text.split()))}" for e in evidence)
     instruction = prompts.LIST_INSTRUCTION if many else prompts.ANSWER_INSTRUCTION
+    asked = neutralize(question)
     return [
         {"role": "system", "content": prompts.LIST_SYSTEM if many else prompts.SYSTEM},
-        {"role": "user", "content": prompts.USER.format(evidence=quoted, question=neutralize(question), instruction=instruction)},
+        {"role": "user", "content": prompts.USER.format(evidence=quoted, question=asked, instruction=instruction),
+         prompts.COMPLETION_KEY: prompts.COMPLETION.format(evidence=quoted, question=asked)},
     ]
 
 

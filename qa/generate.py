@@ -114,19 +114,20 @@ class LlamaGenerator:
     def generate(self, messages: list[Message], *, max_tokens: int, grammar: str | None = None) -> Iterator[str]:
         from llama_cpp import LlamaGrammar
 
-        messages = [{**m, "content": self.plain_text(m["content"])} for m in messages]
         options = dict(
             max_tokens=max_tokens, temperature=0.0, top_k=1, repeat_penalty=1.1, stream=True,
             grammar=LlamaGrammar.from_string(grammar, verbose=False) if grammar else None,
         )
         if self.info.chat_template:
-            stream = self._llama.create_chat_completion(messages=messages, **options)
+            chat = [{"role": m["role"], "content": self.plain_text(m["content"])} for m in messages]
+            stream = self._llama.create_chat_completion(messages=chat, **options)
             for chunk in stream:
                 text = chunk["choices"][0]["delta"].get("content")
                 if text:
                     yield text
         else:
-            stream = self._llama.create_completion(prompt=completion_prompt(messages), stop=["\n\n", "Question:"], **options)
+            prompt = self.plain_text(completion_prompt(messages))
+            stream = self._llama.create_completion(prompt=prompt, stop=["\n\n", "Question:"], **options)
             for chunk in stream:
                 text = chunk["choices"][0]["text"]
                 if text:
@@ -151,11 +152,13 @@ def generate_text(
 
 
 def completion_prompt(messages: list[Message]) -> str:
-    """Base models: the same evidence and question, as one completion prompt."""
-    user = next((m["content"] for m in messages if m["role"] == "user"), "")
-    evidence, _, rest = user.partition("\n\nQuestion: ")
-    question = rest.split("\n", 1)[0]
-    return prompts.COMPLETION.format(evidence=evidence.removeprefix("Evidence:\n"), question=question)
+    """Base models: the completion prompt the caller built from the same parts as the messages
+    (never re-parsed out of the chat text, which a reworded prompt would silently break); without
+    one, the messages' text in turn."""
+    for message in messages:
+        if message.get(prompts.COMPLETION_KEY):
+            return message[prompts.COMPLETION_KEY]
+    return "\n\n".join(message["content"] for message in messages) + "\n"
 
 
 def model_path_label(generator: Generator) -> str:

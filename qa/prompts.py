@@ -49,6 +49,15 @@ SUMMARY_SYSTEM = (
 )
 
 SUMMARY_USER = "Quotes:\n{evidence}\n\nSummarize {scope} in {count} sentences, each ending with [n]."
+SUMMARY_COMPLETION = (
+    "Below are numbered quotes from news articles and a summary of {scope} in {count} short sentences "
+    "that uses only the quotes. Each summary sentence ends with the number of its quote in brackets.\n\n"
+    "Quotes:\n{evidence}\n\nSummary:"
+)
+
+# A message list may carry, on its user message under this key, the prompt for a base model (a
+# GGUF without a chat template), built by the caller from the same parts as the chat messages.
+COMPLETION_KEY = "completion"
 
 
 def answer_grammar(evidence_numbers: list[int], max_sentences: int = 2) -> str:

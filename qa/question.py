@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.dates import Period, find_periods
@@ -73,7 +74,7 @@ _LISTED_ITEMS = 3
 _LISTED_ITEM_CHARS = 20
 
 
-def a_few(items: list[str], quoted: bool = True, most: int = _LISTED_ITEMS) -> str:
+def a_few(items: Sequence[str], quoted: bool = True, most: int = _LISTED_ITEMS) -> str:
     """The first `most` of `items` for a one-line message, then "..." if there are more."""
     shown = [f"'{preview(item, _LISTED_ITEM_CHARS)}'" if quoted else item for item in items[:most]]
     return ", ".join(shown) + (", ..." if len(items) > most else "")

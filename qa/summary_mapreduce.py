@@ -25,11 +25,12 @@ def groups(labelled: list[tuple[int, str]], limit: int) -> list[list[tuple[int, 
     return [group for group in out if group]
 
 
-def _messages(labelled: list[tuple[int, str]], count: int, scope: str) -> list[Message]:
+def summary_messages(labelled: list[tuple[int, str]], count: int, scope: str) -> list[Message]:
     quoted = "\n".join(f"[{n}] {' '.join(text.split())}" for n, text in labelled)
     return [
         {"role": "system", "content": prompts.SUMMARY_SYSTEM.format(count=count)},
-        {"role": "user", "content": prompts.SUMMARY_USER.format(evidence=quoted, scope=scope, count=count)},
+        {"role": "user", "content": prompts.SUMMARY_USER.format(evidence=quoted, scope=scope, count=count),
+         prompts.COMPLETION_KEY: prompts.SUMMARY_COMPLETION.format(evidence=quoted, scope=scope, count=count)},
     ]
 
 
@@ -48,7 +49,7 @@ def map_reduce(
     def step(labelled: list[tuple[int, str]]) -> list[CheckedSentence]:
         valid = {n for n, _ in labelled}
         draft = generate_text(
-            generator, _messages(labelled, count, scope), max_tokens=max_tokens,
+            generator, summary_messages(labelled, count, scope), max_tokens=max_tokens,
             grammar=prompts.answer_grammar(sorted(valid), max_sentences=count), on_text=on_text,
         )
         if on_text:
