@@ -21,10 +21,8 @@ sees is one generation: before a commit or after it, never between.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -36,6 +34,7 @@ from qa.config import Settings
 from qa.dates import parse_stored_date
 from qa.errors import DamagedCollectionError, IndexMismatchError, NoSuchDocumentError, QAError
 from qa.store import log, sql
+from qa.store.lock import WriterLock
 from qa.store.migrations import MIGRATIONS, check_version, migrate
 from qa.store.rows import DocumentFilter, DocumentRow, Manifest, PassageRow, Scope, SentenceRow, source_matches
 from qa.store.vector_files import VectorFiles
@@ -49,8 +48,8 @@ if TYPE_CHECKING:
 
 # the row types were defined here; importers of qa.store.collection keep finding them
 __all__ = [
-    "DB_NAME", "Collection", "DocumentFilter", "EmptyCollection", "DocumentRow", "Manifest", "PassageRow", "Scope", "SentenceRow",
-    "database_error", "source_matches",
+    "DB_NAME", "Collection", "DocumentFilter", "DocumentRow", "EmptyCollection", "Manifest", "PassageRow", "Scope",
+    "SentenceRow", "database_error", "source_matches",
 ]
 
 DB_NAME = "qa.db"
@@ -101,75 +100,12 @@ def database_error(exc: sqlite3.DatabaseError, name: str | None) -> QAError:
     )
 
 
-class _WriterLock:
-    """The collection's writer lock, taken for each commit.
-
-    A file lock is not fair: a writer that commits back to back would take it again before a
-    waiting one polls. So a waiter leaves a marker file, and a writer about to take the lock
-    first lets marked waiters go ahead (up to `_YIELD_SECONDS`). It says once per process when
-    it has to wait for another writer.
-    """
-
-    _YIELD_SECONDS = 5.0
-
-    def __init__(self, path: Path, name: str) -> None:
-        from filelock import FileLock
-
-        self.path = path
-        self.lock = FileLock(str(path))
-        self.name = name
-        self.waited = False
-        self.marker = path.with_name(f"{path.name}.waiting-{os.getpid()}-{threading.get_ident()}")
-
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        from filelock import Timeout
-
-        if not self.lock.is_locked:  # taken afresh, not again inside a rebuild's own hold
-            self._let_waiters_go_first()
-        try:
-            self.lock.acquire(timeout=0)
-        except Timeout:
-            if not self.waited:
-                log.info("waiting for another writer on collection '%s'...", self.name)
-                self.waited = True
-            self.marker.touch()
-            try:
-                self.lock.acquire()
-            finally:
-                self.marker.unlink(missing_ok=True)
-        try:
-            yield
-        finally:
-            self.lock.release()
-
-    def _let_waiters_go_first(self) -> None:
-        deadline = time.monotonic() + self._YIELD_SECONDS
-        while time.monotonic() < deadline and self._other_waiters():
-            time.sleep(0.01)
-
-    def _other_waiters(self) -> bool:
-        for marker in self.path.parent.glob(f"{self.path.name}.waiting-*"):
-            if marker == self.marker:
-                continue
-            pid = int(marker.name.rsplit("-", 2)[1])
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:  # left by a waiter that was killed
-                marker.unlink(missing_ok=True)
-                continue
-            except PermissionError:
-                pass
-            return True
-        return False
-
-
 def _upgrade(settings: Settings) -> bool:
     """Apply pending migrations under the writer lock; False (with a note) when the collection
     cannot be written here, and is then read as it is."""
     path = settings.collection_dir / DB_NAME
     try:
-        with _WriterLock(settings.collection_dir / LOCK_NAME, settings.collection).held():
+        with WriterLock(settings.collection_dir / LOCK_NAME, settings.collection).held():
             conn = _connect(path, settings.collection)
             try:
                 migrate(conn)
@@ -186,7 +122,8 @@ def _upgrade(settings: Settings) -> bool:
 
 
 class Collection:
-    """Open with `Collection.open_reader` or `Collection.open_writer` (a context manager)."""
+    """Open with `Collection.open_reader` (an EmptyCollection when nothing is committed yet) or
+    `Collection.open_writer` (a context manager)."""
 
     # Called after the FAISS file is written and before the SQLite commit, and again after the
     # commit before the rename; tests set them to simulate a crash at those points.
@@ -194,7 +131,7 @@ class Collection:
     before_rename_hook: Callable[[], None] | None = None
 
     def __init__(
-        self, settings: Settings, conn: sqlite3.Connection, writable: bool, lock: _WriterLock | None = None
+        self, settings: Settings, conn: sqlite3.Connection, writable: bool, lock: WriterLock | None = None
     ) -> None:
         self.settings = settings
         self.name = settings.collection
@@ -253,7 +190,7 @@ class Collection:
     @contextmanager
     def writer_lock(cls, settings: Settings) -> Iterator[None]:
         """The collection's writer lock alone, for work on its files outside a transaction."""
-        with _WriterLock(settings.collection_dir / LOCK_NAME, settings.collection).held():
+        with WriterLock(settings.collection_dir / LOCK_NAME, settings.collection).held():
             yield
 
     @classmethod
@@ -264,7 +201,7 @@ class Collection:
         """A writer that takes the collection's lock for each commit (`--rebuild`: for the whole block)."""
         directory = settings.collection_dir
         directory.mkdir(parents=True, exist_ok=True)
-        lock = _WriterLock(directory / LOCK_NAME, settings.collection)
+        lock = WriterLock(directory / LOCK_NAME, settings.collection)
         whole_run = ExitStack()
         with lock.held():
             conn = _connect(directory / DB_NAME, settings.collection)
