@@ -39,12 +39,11 @@ def choose_documents(collection: Collection, filters: Filters) -> Scope | None:
     """The documents of `collection` that every given filter admits (None without filters): a
     source pattern (any of them), a date inside [since, until], one of the documents named (ids or
     paths; an unknown one is a NoSuchDocumentError)."""
-    from qa.indexer import resolve_document
     from qa.store.collection import DocumentFilter
 
     if not filters.given:
         return None
-    doc_ids = tuple(resolve_document(collection, target).id for target in filters.docs)
+    doc_ids = tuple(collection.resolve(target).id for target in filters.docs)
     wanted = DocumentFilter(
         filters.sources, filters.since.start if filters.since else None, filters.until.end if filters.until else None,
         doc_ids, filters.label,

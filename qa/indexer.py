@@ -524,7 +524,3 @@ def remove_documents(settings: Settings, embedder: Embedder, targets: Sequence[s
                 removed.append((document.id, document.source, tx.remove_document(document.id)))
     return removed
 
-
-def resolve_document(collection: Collection, target: str) -> DocumentRow:
-    """A document by numeric id, stored source or path (see Collection.resolve; kept for its importers)."""
-    return collection.resolve(target)

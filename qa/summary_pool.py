@@ -19,9 +19,7 @@ if TYPE_CHECKING:
 
 def document_pool(collection: Collection, target: str, policy: AnswerPolicy) -> tuple[list[ev.Evidence], str]:
     """Every sentence of one document (by id, source or path), in order, and its title."""
-    from qa.indexer import resolve_document
-
-    document = resolve_document(collection, target)
+    document = collection.resolve(target)
     passages = collection.passages(collection.document_passage_ids(document.id))
     ordered = sorted(passages.values(), key=lambda p: p.ordinal)
     return ev.gather(collection, ordered, policy.evidence), document.title

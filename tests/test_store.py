@@ -259,3 +259,27 @@ def test_fusion_weights_the_keyword_ranking_and_copies_do_not_crowd_the_top(sett
     texts = [hit.passage.text for hit in search(store, embedder, "Odessa port reopened", k=3)]
     assert len(texts) == 2 and len(set(texts)) == 2  # the copy once, then the other story
     store.close()
+
+
+def test_an_absent_collection_reads_as_empty(settings, embedder):
+    """open_reader on a collection nobody has written gives an empty reader: every read answers
+    nothing, and naming a document is the usual one-line error, never an internal failure."""
+    from qa.errors import NoSuchDocumentError
+    from qa.filters import Filters, choose_documents
+    from qa.store.collection import DocumentFilter, EmptyCollection
+
+    store = Collection.open_reader(settings, manifest_for(settings, embedder))
+    assert isinstance(store, EmptyCollection) and store.is_empty()
+    assert store.documents() == [] and store.document(1) is None and store.passages([1]) == {}
+    assert store.keyword_search("prisoner exchange", 5) == [] and store.term_share("Putin") == 0.0
+    assert search(store, embedder, "prisoner exchange", 5) == []
+    assert store.vectors().count == 0 and store.generation == 0 and store.manifest() is None
+    assert not store.rebuild_pending()
+    stats = store.stats()
+    assert (stats["documents"], stats["passages"], stats["disk_bytes"]) == (0, 0, 0)
+    assert store.scope(DocumentFilter(sources=("*.txt",))).empty
+    with pytest.raises(NoSuchDocumentError, match="no document '1'"):
+        store.resolve("1")
+    with pytest.raises(NoSuchDocumentError):
+        choose_documents(store, Filters(docs=("seeds/a.txt",)))
+    store.close()
