@@ -24,6 +24,8 @@ from qa.errors import QAError
 
 if TYPE_CHECKING:
     import numpy as np
+    from sentence_transformers import SentenceTransformer
+    from tokenizers import Tokenizer
 
     from qa.config import Settings
 
@@ -173,7 +175,7 @@ class ModelFolder:
         kinds = {m["type"].rsplit(".", 1)[-1] for m in modules} if isinstance(modules, list) else {"Transformer"}
         return kinds <= _ONNX_MODULES and self.pooling in _ONNX_POOLING and (self.path / "tokenizer.json").is_file()
 
-    def _load_tokenizer(self):
+    def _load_tokenizer(self) -> Tokenizer:
         from tokenizers import Tokenizer
 
         tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
@@ -181,14 +183,14 @@ class ModelFolder:
         return tokenizer
 
     @cached_property
-    def tokenizer(self):
+    def tokenizer(self) -> Tokenizer:
         """For embedding: cut at the model's length, as sentence-transformers does."""
         tokenizer = self._load_tokenizer()
         tokenizer.enable_truncation(self.max_seq_length)
         return tokenizer
 
     @cached_property
-    def _counting_tokenizer(self):
+    def _counting_tokenizer(self) -> Tokenizer:
         # its own instance: indexing counts tokens in one thread while another embeds
         tokenizer = self._load_tokenizer()
         tokenizer.no_truncation()
@@ -244,7 +246,7 @@ class SentenceTransformerEmbedder(FolderEmbedder):
     runtime = "torch"
 
     @cached_property
-    def model(self):
+    def model(self) -> SentenceTransformer:
         quiet_transformers()
         from sentence_transformers import SentenceTransformer
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from qa import prompts
 from qa.config import generation_threads
@@ -59,7 +59,7 @@ class LlamaGenerator:
         self.n_ctx = min(n_ctx, info.context_length or n_ctx)
 
     @cached_property
-    def _llama(self):
+    def _llama(self) -> Any:  # llama_cpp.Llama; its typed dicts do not fit the messages and options built here
         from llama_cpp import Llama
 
         threads = generation_threads(self.threads)

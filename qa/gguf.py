@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from qa.errors import QAError
 from qa.question import a_few
@@ -41,7 +41,7 @@ class BadModelFile(QAError):
     pass
 
 
-def _read(handle: BinaryIO, fmt: str):
+def _read(handle: BinaryIO, fmt: str) -> Any:
     size = struct.calcsize("<" + fmt)
     data = handle.read(size)
     if len(data) != size:
@@ -57,7 +57,7 @@ def _string(handle: BinaryIO) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _value(handle: BinaryIO, kind: int, keep: bool = True):
+def _value(handle: BinaryIO, kind: int, keep: bool = True) -> Any:
     if kind in _SCALARS:
         return _read(handle, _SCALARS[kind])
     if kind == _STRING:

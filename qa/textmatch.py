@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Set
 from functools import lru_cache
+from typing import Any
 
 # --- word lists, by purpose ------------------------------------------------------------------
 
@@ -97,7 +98,7 @@ def stem(word: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _stemmer():
+def _stemmer() -> Any:  # snowballstemmer has no type information
     import snowballstemmer
 
     return snowballstemmer.stemmer("english")

@@ -8,6 +8,7 @@ import os
 import re
 import sqlite3
 import sys
+from typing import Any
 
 import click
 
@@ -63,7 +64,7 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         import sqlite3
 
         from qa.errors import QAError

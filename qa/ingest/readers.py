@@ -345,7 +345,7 @@ class VisibleText(HTMLParser):
     def text(self) -> str:
         return "\n\n".join(self.blocks)
 
-    def handle_starttag(self, tag: str, attrs) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._HIDDEN or tag in self._BOILERPLATE:
             self.skipping[tag] = self.skipping.get(tag, 0) + 1
         elif tag == "title":
@@ -353,7 +353,7 @@ class VisibleText(HTMLParser):
         if tag in self._BLOCKS:
             self._end_block()
 
-    def handle_startendtag(self, tag: str, attrs) -> None:
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._BLOCKS:
             self._end_block()
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from qa.ingest.readers import PageSpan
 
@@ -56,7 +57,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 @lru_cache(maxsize=1)
-def _segmenter():
+def _segmenter() -> Any:  # pysbd has no type information
     import pysbd
 
     return pysbd.Segmenter(language="en", clean=False)
