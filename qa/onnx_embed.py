@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -71,12 +72,12 @@ class OnnxEmbedder(FolderEmbedder):
             self.notify(f"prepared in {time.perf_counter() - started:.1f}s")
 
     @cached_property
-    def session(self):
+    def session(self) -> Any:  # onnxruntime.InferenceSession, which has no type information
         self._ensure_exported()
         return _open_session(self.model_file)
 
     @cached_property
-    def passage_session(self):
+    def passage_session(self) -> Any:
         if not self.int8_file.is_file():
             self._ensure_exported()  # the int8 copy is quantized from the fp32 graph
             self.notify(f"preparing the int8 copy for indexing (once): {self.int8_file}")
@@ -94,7 +95,7 @@ class OnnxEmbedder(FolderEmbedder):
         """Vectors for the index: the int8 graph, ranked as well as fp32, twice as fast."""
         return self._embed(self.passage_session, texts)
 
-    def _embed(self, session, texts: Sequence[str]) -> np.ndarray:
+    def _embed(self, session: Any, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
@@ -106,13 +107,13 @@ class OnnxEmbedder(FolderEmbedder):
             out[rows] = self._embed_batch(session, [encodings[i].ids for i in rows])
         return out
 
-    def _embed_batch(self, session, token_ids: list[list[int]]) -> np.ndarray:
+    def _embed_batch(self, session: Any, token_ids: list[list[int]]) -> np.ndarray:
         feed = _padded(token_ids)
         hidden = session.run(None, _feed(session, feed))[0]
         return pool(hidden, feed["attention_mask"], self.folder.pooling)
 
 
-def _open_session(path: Path):
+def _open_session(path: Path) -> Any:
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -158,7 +159,9 @@ def export_onnx(folder: ModelFolder, target: Path) -> None:
             super().__init__()
             self.model = model
 
-        def forward(self, input_ids, attention_mask, token_type_ids=None):
+        def forward(
+            self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None = None
+        ) -> torch.Tensor:
             extra = {"token_type_ids": token_type_ids} if takes_types else {}
             return self.model(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
 
@@ -214,7 +217,7 @@ def _atomic_file(target: Path) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
 
 
-def _feed(session, sample: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _feed(session: Any, sample: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     wanted = {i.name for i in session.get_inputs()}
     return {name: value for name, value in sample.items() if name in wanted}
 
