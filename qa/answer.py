@@ -12,7 +12,7 @@ from qa.citations import parse_answer, quote, respace, with_markers
 from qa.embed import Embedder
 from qa.errors import QAError
 from qa.generate import Generator, generate_text
-from qa.grounding import CheckedSentence, Citation, Similarity, check_sentences, citation_for, supports
+from qa.grounding import CheckedSentence, Citation, Judge, Similarity, check_sentences, citation_for, supports
 from qa.injection import neutralize
 from qa.policy import DEFAULT_POLICY, AnswerPolicy, default_policy
 from qa.question import Question, analyze, question_problem
@@ -213,7 +213,7 @@ def answer_question(
                         note=note, policy=label, parts=parts)
 
 
-def reader(generator: Generator, policy: AnswerPolicy):
+def reader(generator: Generator, policy: AnswerPolicy) -> Judge | None:
     """The generator as a judge of wording, if it is large enough to be trusted with it."""
     judge = getattr(generator, "judge", None)
     size = getattr(generator, "parameters", 0)

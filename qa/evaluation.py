@@ -25,6 +25,7 @@ from qa.errors import QAError
 from qa.store.collection import Collection
 
 if TYPE_CHECKING:
+    from qa.config import Settings
     from qa.embed import Embedder
     from qa.generate import Generator
     from qa.grounding import Citation
@@ -542,7 +543,7 @@ def evaluate(
     return outcomes
 
 
-def run_gold(settings, corpus: list[Path], gold: list[Path], model: str | None = None) -> tuple[Scores, list[Outcome]]:
+def run_gold(settings: Settings, corpus: list[Path], gold: list[Path], model: str | None = None) -> tuple[Scores, list[Outcome]]:
     """Index `corpus` into settings' collection, answer every gold question, return (scores, outcomes)."""
     from qa.embed import load_embedder
     from qa.generate import load_generator

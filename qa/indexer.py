@@ -350,7 +350,7 @@ class _Preparer:
         self.thread.start()
         return self._items()
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop.set()
         while self.thread.is_alive():  # unblock a producer waiting on a full queue
             try:
@@ -368,7 +368,7 @@ class _Preparer:
                 raise item
             yield item
 
-    def _put(self, item) -> bool:
+    def _put(self, item: object) -> bool:
         while not self.stop.is_set():
             try:
                 self.queue.put(item, timeout=0.1)

@@ -4,10 +4,14 @@ reciprocal rank; a passage whose text repeats one ranked above it (a syndicated 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from qa.embed import Embedder
 from qa.policy import RetrievalPolicy, default_policy
 from qa.store.collection import Collection, PassageRow, Scope
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,6 @@ def search(
     ]
 
 
-def _cosines(collection: Collection, query_vector, passage_ids: list[int]) -> dict[int, float]:
+def _cosines(collection: Collection, query_vector: np.ndarray, passage_ids: list[int]) -> dict[int, float]:
     return {passage_id: float(vector @ query_vector) for passage_id, vector in collection.stored_vectors(passage_ids).items()}
 

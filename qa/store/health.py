@@ -11,6 +11,7 @@ import json
 import shutil
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -97,7 +98,7 @@ def check_collection(settings: Settings, wanted: Manifest | None) -> CollectionH
     return health
 
 
-def _check_database(conn: sqlite3.Connection, settings: Settings, wanted: Manifest | None, add) -> None:
+def _check_database(conn: sqlite3.Connection, settings: Settings, wanted: Manifest | None, add: Callable[[Finding], None]) -> None:
     problems = [row[0] for row in conn.execute(f"PRAGMA integrity_check({_INTEGRITY_LINES})")]
     if problems != ["ok"]:
         add(Finding("database", False, "SQLite integrity_check: " + "; ".join(problems)))
@@ -144,7 +145,7 @@ def _check_database(conn: sqlite3.Connection, settings: Settings, wanted: Manife
     conn.execute("COMMIT")
 
 
-def _check_manifest(stored: Manifest | None, wanted: Manifest | None, documents: int, rebuilding: bool, add) -> None:
+def _check_manifest(stored: Manifest | None, wanted: Manifest | None, documents: int, rebuilding: bool, add: Callable[[Finding], None]) -> None:
     if stored is None and rebuilding:
         add(Finding("manifest", True, "none yet: a --rebuild has not made its first commit"))
     elif stored is None:
@@ -157,7 +158,7 @@ def _check_manifest(stored: Manifest | None, wanted: Manifest | None, documents:
                     f"passages of up to {stored.chunk_max_tokens} tokens"))
 
 
-def _check_vector_file(directory: Path, generation: int, vectors: int, stored: Manifest | None, add) -> None:
+def _check_vector_file(directory: Path, generation: int, vectors: int, stored: Manifest | None, add: Callable[[Finding], None]) -> None:
     if stored is None:
         return
     path = vector_path(directory, generation)
@@ -182,7 +183,7 @@ def _check_vector_file(directory: Path, generation: int, vectors: int, stored: M
         add(Finding("vector file", True, f"{path.name}: {index.count} vectors"))
 
 
-def _check_fts(sound: bool, fts: int, passages: int, add) -> None:
+def _check_fts(sound: bool, fts: int, passages: int, add: Callable[[Finding], None]) -> None:
     if not sound:
         add(Finding("keyword index", False, "FTS5 integrity-check failed: the keyword index is damaged"))
     elif fts != passages:
