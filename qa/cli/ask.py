@@ -6,10 +6,17 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from qa.cli.common import collection_option, emit_json, filter_options, json_option, note, open_scope, settings_for
+
+if TYPE_CHECKING:
+    from qa.embed import Embedder
+    from qa.filters import Filters
+    from qa.generate import Generator
+    from qa.store.collection import Collection
 
 
 class LiveDraft:
@@ -86,7 +93,10 @@ def read_questions(path: str) -> list[str]:
 @filter_options
 @collection_option
 @json_option
-def ask_command(question, questions_file, k, model, max_tokens, stream, filters, collection, as_json) -> None:
+def ask_command(
+    question: str | None, questions_file: str | None, k: int | None, model: str | None, max_tokens: int, stream: bool,
+    filters: Filters, collection: str, as_json: bool,
+) -> None:
     """Answer QUESTION from the indexed articles; every sentence cites a quoted passage.
 
     Sentences the cited passage does not support are dropped; if none survive, the answer quotes
@@ -108,7 +118,8 @@ def ask_command(question, questions_file, k, model, max_tokens, stream, filters,
         raise click.UsageError("give a QUESTION, or --questions FILE with one question per line")
     if question is not None:
         check_question(question)
-    questions = read_questions(questions_file) if questions_file else [question]
+    # without --questions, QUESTION was given (checked above)
+    questions = read_questions(questions_file) if questions_file else [cast(str, question)]
     store, embedder, generator = open_for_answers(collection, model)
     scope = open_scope(store, filters)
     live = stream and not as_json and not questions_file and sys.stdout.isatty()
@@ -127,7 +138,7 @@ def ask_command(question, questions_file, k, model, max_tokens, stream, filters,
             click.echo(answer_text(result, dates))
 
 
-def open_for_answers(collection: str, model: str | None):
+def open_for_answers(collection: str, model: str | None) -> tuple[Collection, Embedder, Generator]:
     """The collection (seeded on first run), the embedder and the generator for ask / summarize."""
     from qa.embed import load_embedder
     from qa.generate import load_generator

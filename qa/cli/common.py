@@ -7,12 +7,16 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from qa.config import Settings
 from qa.filters import Filters
+
+if TYPE_CHECKING:
+    from qa.dates import Period
+    from qa.store.collection import Collection, Scope
 
 
 def collection_option(function: Callable) -> Callable:
@@ -46,7 +50,7 @@ class DateBound(click.ParamType):
 
     name = "DATE"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> Period:
         from qa.dates import BOUND_FORMATS, Period, parse_bound
 
         if isinstance(value, Period):
@@ -61,7 +65,10 @@ def filter_options(function: Callable) -> Callable:
     """--source, --since, --until and --doc, handed to the command as one `filters` argument."""
 
     @functools.wraps(function)
-    def command(*args, source, since, until, doc, **kwargs):
+    def command(
+        *args: Any, source: tuple[str, ...], since: Period | None, until: Period | None, doc: tuple[str, ...],
+        **kwargs: Any,
+    ) -> Any:
         if since and until and since.start > until.end:
             raise click.UsageError(f"--since {since.text} is after --until {until.text}")
         return function(*args, filters=Filters(tuple(source), since, until, tuple(doc)), **kwargs)
@@ -95,7 +102,7 @@ def filter_options(function: Callable) -> Callable:
     return command
 
 
-def open_scope(store, filters: Filters):
+def open_scope(store: Collection, filters: Filters) -> Scope | None:
     """The documents the filters leave in `store` (None without filters); notes on stderr how many
     undated documents a date bound left out. An unknown --doc is an error (exit 1)."""
     from qa.filters import choose_documents

@@ -11,7 +11,7 @@ import click
 from qa.cli.common import collection_option, emit_json, json_option, note, settings_for
 
 if TYPE_CHECKING:
-    from qa.evaluation import Scores
+    from qa.evaluation import Outcome, Scores
 
 
 def open_collections(names: dict[str, str]) -> dict:
@@ -81,7 +81,7 @@ def table(groups: Mapping[str, Scores], k: int) -> str:
 @click.option("--failures", is_flag=True, help="Also print each failing question and why it failed.")
 @collection_option
 @json_option
-def eval_command(gold_file, k, model, failures, collection, as_json) -> None:
+def eval_command(gold_file: str, k: int, model: str | None, failures: bool, collection: str, as_json: bool) -> None:
     """Measure retrieval and answers on the questions in FILE.jsonl.
 
     One JSON object per line: "question"; "kind": "answer" or "abstain" (default answer);
@@ -136,7 +136,7 @@ def eval_command(gold_file, k, model, failures, collection, as_json) -> None:
     progress = sys.stderr.isatty() and not as_json
     done = [0]
 
-    def show_progress(_) -> None:
+    def show_progress(_: Outcome) -> None:
         done[0] += 1
         click.echo(f"\r{done[0]}/{len(items)} questions", nl=done[0] == len(items), err=True)
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 import click
 
 from qa.cli.common import collection_option, emit_json, filter_options, json_option, open_scope, settings_for
 
+if TYPE_CHECKING:
+    from qa.filters import Filters
+    from qa.retrieve import Hit
 
-def hit_as_dict(rank: int, hit) -> dict:
+
+def hit_as_dict(rank: int, hit: Hit) -> dict:
     passage = hit.passage
     return {
         "rank": rank,
@@ -53,7 +58,7 @@ def check_free_text(text: str, what: str) -> None:
 @filter_options
 @collection_option
 @json_option
-def search_command(query: str, k: int, method: str, filters, collection: str, as_json: bool) -> None:
+def search_command(query: str, k: int, method: str, filters: Filters, collection: str, as_json: bool) -> None:
     """Show the passages that best match QUERY (dense + keyword search, fused).
 
     Filters are applied before the best k are chosen: -k 5 gives 5 passages when 5 match.

@@ -26,7 +26,9 @@ LOOPBACK = "127.0.0.1"
               " by path (repeatable). Without it, files can only be uploaded.")
 @click.option("--model", metavar="PATH", help="GGUF model file (default: QA_MODEL, models/*.gguf, bundled).")
 @collection_option
-def serve_command(port, host, open_browser, allow_paths, model, collection) -> None:
+def serve_command(
+    port: int, host: str, open_browser: bool, allow_paths: tuple[str, ...], model: str | None, collection: str
+) -> None:
     """Serve a local web page to ask questions, read summaries and manage documents.
 
     Every [n] in an answer opens its article with the quoted sentence highlighted. The models stay

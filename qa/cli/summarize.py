@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from qa.cli.common import collection_option, emit_json, filter_options, json_option, open_scope
+
+if TYPE_CHECKING:
+    from qa.filters import Filters
 
 
 @click.command("summarize")
@@ -22,7 +26,8 @@ from qa.cli.common import collection_option, emit_json, filter_options, json_opt
 @collection_option
 @json_option
 def summarize_command(
-    document, whole, about, sentence_count, word_count, model, max_tokens, stream, filters, collection, as_json
+    document: str | None, whole: bool, about: str | None, sentence_count: int, word_count: int | None, model: str | None,
+    max_tokens: int, stream: bool, filters: Filters, collection: str, as_json: bool,
 ) -> None:
     """Write a summary in which every sentence cites a passage and is checked against it.
 
@@ -61,7 +66,7 @@ def summarize_command(
     store, embedder, generator = open_for_answers(collection, model)
     chosen_documents = open_scope(store, filters)
     draft = LiveDraft(stream and not as_json and sys.stdout.isatty())
-    request = Request(scope, target, sentence_count, word_count)
+    request = Request(scope, cast(str, target), sentence_count, word_count)  # exactly one was given (checked above)
     result = summarize(request, store, embedder, generator, max_tokens=max_tokens, on_text=draft, scope=chosen_documents)
     draft.erase()
     dates = store.document_dates([citation.doc_id for citation in result.citations])
