@@ -8,11 +8,11 @@ import os
 import queue
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,6 +25,9 @@ from qa.filters import Filters
 from qa.ingest.readers import SUPPORTED_SUFFIXES
 from qa.serve.engine import EmptyCollectionError, Engine, IndexJobs
 from qa.store.collection import Collection
+
+if TYPE_CHECKING:
+    from qa.config import Settings
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 TOKEN_HEADER = "X-QA-Token"
@@ -82,7 +85,7 @@ def create_app(engine: Engine, jobs: IndexJobs, config: ServerConfig) -> FastAPI
     page = (STATIC / "index.html").read_text(encoding="utf-8").replace(TOKEN_PLACEHOLDER, config.token)
 
     @app.middleware("http")
-    async def guard(request: Request, call_next):
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         host = request.headers.get("host", "")
         if config.allowed_hosts and host not in config.allowed_hosts:
             return _error(403, f"this server answers only as {' or '.join(sorted(config.allowed_hosts))}, not {host!r}")
@@ -96,7 +99,7 @@ def create_app(engine: Engine, jobs: IndexJobs, config: ServerConfig) -> FastAPI
         return await call_next(request)
 
     @app.exception_handler(RequestValidationError)
-    async def one_line_validation_error(request: Request, exc: RequestValidationError):
+    async def one_line_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = []
         for error in exc.errors():
             if tuple(error.get("loc", ())) == ("body",):  # not JSON, or not an object
@@ -124,14 +127,14 @@ def create_app(engine: Engine, jobs: IndexJobs, config: ServerConfig) -> FastAPI
         }
 
     @app.post("/api/ask", summary="Answer a question; NDJSON events (draft, then answer) or one JSON object")
-    def ask(body: AskBody):
+    def ask(body: AskBody) -> Response:
         _check_text(body.question, "question")
         events: queue.Queue = queue.Queue()
         work = engine.ask(body.question, _filters(body), body.k, body.max_tokens, _drafts(events))
         return _respond(engine.submit(work), events, body.stream)
 
     @app.post("/api/summarize", summary="A cited summary of a document, the collection or a topic")
-    def summarize(body: SummarizeBody):
+    def summarize(body: SummarizeBody) -> Response:
         filters = _filters(body)
         if body.scope == "document" and filters.given:
             raise HTTPException(400, "a document summary takes no filters; use scope 'collection' with docs")
@@ -251,7 +254,7 @@ def _filters(body: FilterFields) -> Filters:
     return Filters(tuple(body.sources), since, until, tuple(body.docs))
 
 
-def _drafts(events: queue.Queue):
+def _drafts(events: queue.Queue) -> Callable[[str], None]:
     return lambda piece: events.put({"event": "draft", "text": piece})
 
 
@@ -304,7 +307,7 @@ def _result(future: Future) -> dict:
 class _reader:
     """A reader of the collection's committed state for one request (its own thread's connection)."""
 
-    def __init__(self, settings) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
     def __enter__(self) -> Collection:
@@ -314,7 +317,7 @@ class _reader:
             raise HTTPException(503, str(exc)) from None
         return self.store
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.store.close()
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 from qa.errors import QAError
 from qa.filters import Filters, choose_documents
 from qa.indexer import Progress, index_paths, manifest_for, remove_documents
-from qa.store.collection import Collection, EmptyCollection
+from qa.store.collection import Collection, EmptyCollection, Scope
 
 if TYPE_CHECKING:
     from qa.config import Settings
@@ -112,7 +112,7 @@ class Engine:
 
         return work
 
-    def _scope(self, store: Collection, filters: Filters):
+    def _scope(self, store: Collection, filters: Filters) -> Scope | None:
         if store.is_empty():
             raise EmptyCollectionError(
                 f"collection '{self.settings.collection}' is empty; add articles under Documents first"
