@@ -175,9 +175,11 @@ def _disagree(claim_doer: list[str], claim_object: list[str], doer: list[str]) -
 
 def role_problem(sentence: str, cited_texts: list[str]) -> str | None:
     """The sentence says X did something the cited text says Y did ("proposed by Putin" where the
-    text has "proposed by the United States"). Each verb of the sentence whose doer can be read is
-    compared with the doers of the same verb in the cited text; a verb whose doers cannot be read
-    is left to the other checks."""
+    text has "proposed by the United States"), or that a named doer did it to itself ("Leicester
+    City has been sacked by Leicester City", a small model's copy of "Ranieri has been sacked by
+    Leicester City") where the cited text does not. Each verb of the sentence whose doer can be
+    read is compared with the doers of the same verb in the cited text; a verb whose doers cannot
+    be read is left to the other checks."""
     claim = _CLAUSE_TOKEN.findall(active_voice(sentence, keep_case=True))
     sources = [_CLAUSE_TOKEN.findall(text) for text in cited_texts]
     for i, token in enumerate(claim):
@@ -187,11 +189,33 @@ def role_problem(sentence: str, cited_texts: list[str]) -> str | None:
         if not _stems(doer):
             continue
         verb, acted_on = stem(token), _object(claim, i)
+        if _same_name(doer, acted_on) and not _reflexive(sources, verb):
+            return f"says {' '.join(acted_on[: len(doer)])} did '{token}' to itself, which the cited text does not"
         known = [agent for tokens in sources for j, other in enumerate(tokens)
                  if other[0].isalpha() and stem(other) == verb for agent in [_agent(tokens, j)] if _stems(agent)]
         if known and all(_disagree(doer, acted_on, agent) for agent in known):
             return f"who did '{token}' differs from the cited text"
     return None
+
+
+def _reflexive(sources: list[list[str]], verb: str) -> bool:
+    """Does a cited text have a doer doing this verb to itself (turned active first)?"""
+    for tokens in sources:
+        active = _CLAUSE_TOKEN.findall(active_voice(" ".join(tokens), keep_case=True))
+        for j, other in enumerate(active):
+            if other[0].isalpha() and stem(other) == verb and _same_name(_agent(active, j), _object(active, j)):
+                return True
+    return False
+
+
+def _same_name(doer: list[str], acted_on: list[str]) -> bool:
+    """The verb's object is the doer's own name, whole ("Leicester City sacked Leicester City nine
+    months after"), not a longer name or a possessive that starts with it ("Trump Tower", "Putin's
+    rival")."""
+    head, rest = acted_on[: len(doer)], acted_on[len(doer) :]
+    if not names(" ".join(doer)) or _stems(head) != _stems(doer):
+        return False
+    return not (rest and rest[0][0].isupper()) and not any(t.endswith(("'s", "’s")) for t in head)
 
 
 def _lcs(claim: list[str], source: list[str]) -> int:
