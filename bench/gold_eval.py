@@ -65,8 +65,9 @@ def main() -> None:
 def run(names: list[str], models: list[str | None], news_folder: Path, show_failures: bool, splits: list[str]) -> dict:
     from qa.config import Settings
     from qa.embed import load_embedder
-    from qa.evaluation import Engine, evaluate, in_collection, load_gold, tally
+    from qa.evaluation import Engine, evaluate, tally
     from qa.generate import load_generator
+    from qa.gold_file import in_collection, load_gold
     from qa.indexer import index_paths, manifest_for
     from qa.policy import default_policy
     from qa.store.collection import Collection

@@ -9,8 +9,9 @@ from click.testing import CliRunner
 
 from qa.answer import AnswerResult, Part
 from qa.cli import main
-from qa.evaluation import GoldItem, Outcome, check_citations, source_matches, tally
+from qa.evaluation import Outcome, check_citations, source_matches, tally
 from qa.generate import register_generator
+from qa.gold_file import GoldItem
 from qa.policy import default_policy
 from tests.conftest import REPO, SEEDS
 from tests.scripted import SCRIPTS, ScriptedGenerator

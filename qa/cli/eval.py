@@ -102,15 +102,9 @@ def eval_command(gold_file: str, k: int, model: str | None, failures: bool, coll
       qa eval questions.jsonl -k 10 --json > report.json
     """
     from qa.embed import load_embedder
-    from qa.evaluation import (
-        Engine,
-        by_collection,
-        evaluate,
-        in_collection,
-        read_gold,
-        unmatched_sources,
-    )
+    from qa.evaluation import Engine, by_collection, evaluate, unmatched_sources
     from qa.generate import load_generator
+    from qa.gold_file import in_collection, read_gold
     from qa.indexer import manifest_for
     from qa.policy import default_policy
 
