@@ -116,13 +116,23 @@ def new_names(text: str, question: Question) -> set[str]:
     return found
 
 
+# An amount of money: a currency sign or code before a number, or a currency after one.
+_MONEY_AMOUNT = re.compile(
+    r"[$£€¥₽]\s?\d|\b(?:USD|EUR|GBP|CHF|US\$)\s?\d"
+    r"|\d[\d.,]*\s*(?:(?:thousand|million|mln|billion|bn|trillion|m|k)\s+)?"
+    r"(?:dollars?|pounds?|euros?|rubles?|roubles?|yen|yuan|francs?|rupees?|pesos?|won|USD|EUR|GBP|CHF)\b",
+    re.IGNORECASE,
+)
+
+
 def has_kind(text: str, question: Question) -> bool:
     """Does `text` hold the kind of fact asked for: a new number, a date, a new name?"""
     if question.names_wanted and question.kind is None:
         return bool(new_names(text, question))
     if question.kind == "number":  # a year is when, not how many
         years = {n for period in find_periods(text) for n in digit_numbers(period.text)}
-        return bool(numbers(text) - question.numbers - years)
+        new = numbers(text) - question.numbers - years
+        return bool(new) and (not question.money or bool(_MONEY_AMOUNT.search(text)))
     if question.kind == "date":
         return bool(find_periods(text, 2000)) or bool(set(words(text)) & (MONTHS | _WEEKDAYS))
     if question.kind == "person":

@@ -33,6 +33,13 @@ _LIST = re.compile(
     rf"^(?:which|what)\b(?:\s+(?!{_S_VERBS}\b)[\w'’-]+){{0,2}}?\s+(?!{_S_VERBS}\b)[a-z]+(?<!ss)(?<!us)(?<!is)s\b(?!')"
     r"|^(?:list|name (?:the|all|some|every))\b"
 )
+# "How much did X pay / cost / earn", "how much money / compensation ...": asked for an amount of
+# money, which a bare count ("nine months") does not answer.
+_MONEY_QUESTION = re.compile(
+    r"^(?:how much|what (?:amount|sum|price|fee|fine|salary))\b.*\b(?:pay|pays|paid|cost|costs|earn|earns|earned"
+    r"|spend|spends|spent|money|compensation|prize|price|salary|wage|fee|fees|fine|fined|bail|tax|taxes|worth"
+    r"|budget|donat\w*|pledg\w*|fund\w*|raise|raised)\b"
+)
 _YES_NO = re.compile(r"^(is|are|was|were|did|does|do|has|have|had|will|would|can|could|should)\b")
 _FOCUS = [
     re.compile(r"^(?:what|which)\s+(?:is|was|are|were)\s+(?:the\s+)?(?:official\s+|first\s+|main\s+|full\s+)?([a-z]+)\s+(?:of|for|in)\b"),
@@ -159,6 +166,7 @@ class Question:
     focus: str | None
     stems: frozenset[str]
     unmatched: tuple[str, ...] = ()  # words in another script, which no rule can match
+    money: bool = False  # "how much did X pay / cost / earn": the answer is an amount of money
 
     @property
     def required(self) -> list[str]:
@@ -232,4 +240,5 @@ def analyze(text: str) -> Question:
         focus=focus_noun(text),
         stems=frozenset(content_stems(without_dates) - {stem(w) for w in QUESTION_WORDS}),
         unmatched=tuple(unmatched_words(text)),
+        money=kind == "number" and bool(_MONEY_QUESTION.match(lowered)),
     )

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from qa.dates import find_periods, parse_stored_date
+from qa.evidence import has_kind
 from qa.question import analyze
 from qa.textmatch import content_stems, numbers, stem, words
 from qa.verify import active_voice, negation_problem, role_problem
@@ -92,6 +93,37 @@ def test_answer_kind(question, kind):
 )
 def test_list_questions(question, is_list):
     assert analyze(question).is_list == is_list
+
+
+@pytest.mark.parametrize(
+    "question, money",
+    [
+        ("How much compensation did Leicester City pay Claudio Ranieri?", True),
+        ("How much did the bridge cost?", True),
+        ("How much money has Europe pledged to Ukraine?", True),
+        ("What amount did the club pay?", True),
+        ("What fine did the court impose?", False),  # known miss: not read as a number question
+        ("How much lunar material did the astronauts bring back?", False),  # an amount, not money
+        ("How many people were wounded?", False),
+        ("What did the bridge cost the city in lost trade?", False),  # known miss: not opened with "how much"
+    ],
+)
+def test_money_questions(question, money):
+    assert analyze(question).money == money
+
+
+@pytest.mark.parametrize(
+    "text, answers",
+    [
+        ("The bridge cost 86 million euros.", True),
+        ("It cost $38 million.", True),
+        ("The fee was 5 mln rubles.", True),
+        ("Leicester sacked Ranieri less than nine months after the title.", False),  # a count, not money
+        ("The bridge cost 86 million.", False),  # known miss: an amount with no currency
+    ],
+)
+def test_a_money_question_needs_an_amount_of_money(text, answers):
+    assert has_kind(text, analyze("How much did the bridge cost?")) == answers
 
 
 def test_question_record():
