@@ -118,7 +118,7 @@ def create_app(engine: Engine, jobs: IndexJobs, config: ServerConfig) -> FastAPI
     def info() -> dict:
         from qa.policy import default_policy
 
-        with _reader(settings) as store:
+        with _RequestReader(settings) as store:
             stats = store.stats()
         return {
             "collection": settings.collection, "documents": stats["documents"], "passages": stats["passages"],
@@ -147,14 +147,14 @@ def create_app(engine: Engine, jobs: IndexJobs, config: ServerConfig) -> FastAPI
 
     @app.get("/api/documents", summary="Indexed documents, as `qa docs list --json`")
     def documents() -> list[dict]:
-        with _reader(settings) as store:
+        with _RequestReader(settings) as store:
             return [asdict(document) for document in store.documents()]
 
     @app.get("/api/documents/{doc_id}", summary="One document with its passages and text, as `qa docs show --json`")
     def document(doc_id: int) -> dict:
         from qa.render import document_payload
 
-        with _reader(settings) as store:
+        with _RequestReader(settings) as store:
             row = store.document(doc_id)
             if row is None:
                 raise HTTPException(404, f"no document {doc_id} in collection '{settings.collection}'")
@@ -162,7 +162,7 @@ def create_app(engine: Engine, jobs: IndexJobs, config: ServerConfig) -> FastAPI
 
     @app.delete("/api/documents/{doc_id}", summary="Remove a document and its vectors (and its uploaded file)")
     def remove(doc_id: int) -> dict:
-        with _reader(settings) as store:
+        with _RequestReader(settings) as store:
             if store.document(doc_id) is None:
                 raise HTTPException(404, f"no document {doc_id} in collection '{settings.collection}'")
         removed = jobs.remove(doc_id)
@@ -304,7 +304,7 @@ def _result(future: Future) -> dict:
         raise HTTPException(400, str(exc)) from None
 
 
-class _reader:
+class _RequestReader:
     """A reader of the collection's committed state for one request (its own thread's connection)."""
 
     def __init__(self, settings: Settings) -> None:
