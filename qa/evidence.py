@@ -18,7 +18,7 @@ from qa.dates import Period, find_periods, parse_stored_date
 from qa.injection import continues_instruction, in_template_turn, looks_like_instruction
 from qa.policy import AnswerabilityPolicy, AnswerPolicy, EvidencePolicy
 from qa.question import Question, a_few, entities
-from qa.textmatch import MONTHS, content_stems, coverage, digit_numbers, name_in, numbers, stem, words
+from qa.textmatch import MAGNITUDES, MONTHS, content_stems, coverage, digit_numbers, name_in, numbers, stem, words
 
 if TYPE_CHECKING:
     from qa.store.collection import Collection, PassageRow
@@ -119,7 +119,7 @@ def new_names(text: str, question: Question) -> set[str]:
 # An amount of money: a currency sign or code before a number, or a currency after one.
 _MONEY_AMOUNT = re.compile(
     r"[$£€¥₽]\s?\d|\b(?:USD|EUR|GBP|CHF|US\$)\s?\d"
-    r"|\d[\d.,]*\s*(?:(?:thousand|million|mln|billion|bn|trillion|m|k)\s+)?"
+    rf"|\d[\d.,]*\s*(?:(?:{'|'.join(MAGNITUDES)}|m|k)\s+)?"
     r"(?:dollars?|pounds?|euros?|rubles?|roubles?|yen|yuan|francs?|rupees?|pesos?|won|USD|EUR|GBP|CHF)\b",
     re.IGNORECASE,
 )

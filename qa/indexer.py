@@ -118,7 +118,7 @@ def collect_targets(paths: Sequence[str], report: IndexReport, within: Sequence[
             if resolved in seen:
                 continue
             seen.add(resolved)
-            if within is not None and not _inside(resolved, within):
+            if within is not None and not inside(resolved, within):
                 report.errors.append(f"{candidate}: {OUTSIDE}")
                 continue
             # a link's type is its target's: that is the file read
@@ -164,7 +164,8 @@ def _link_cycle(path: Path) -> tuple[frozenset[str], list[str]] | None:
     return frozenset(chain[chain.index(current) :]), names
 
 
-def _inside(resolved: Path, folders: Sequence[Path]) -> bool:
+def inside(resolved: Path, folders: Sequence[Path]) -> bool:
+    """Is the resolved path `resolved` in (or one of) `folders`?"""
     return any(resolved.is_relative_to(folder) for folder in folders)
 
 
@@ -205,7 +206,7 @@ def _folder_files(folder: Path, report: IndexReport, within: Sequence[Path] | No
                     continue
             if entry.is_dir():  # follows a link to a folder
                 resolved = path.resolve()
-                if within is not None and not _inside(resolved, within):
+                if within is not None and not inside(resolved, within):
                     report.errors.append(f"{path}: {OUTSIDE}")
                 elif resolved in ancestors:
                     report.errors.append(f"{path}: symbolic link loop, it leads back to {_shown(resolved, folder)}")

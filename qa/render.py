@@ -26,6 +26,11 @@ def date_label(date: str | None, source: str | None) -> str:
     return f"file modified {date[:10]}" if source == "file" else date[:10]
 
 
+def cited_dates(store: "Collection", result: AnswerResult) -> dict[int, tuple[str | None, str | None]]:
+    """Each cited document's (date, date source), for `answer_payload` and `answer_text`."""
+    return store.document_dates([citation.doc_id for citation in result.citations])
+
+
 def answer_payload(result: AnswerResult, dates: dict[int, tuple[str | None, str | None]]) -> dict:
     """The result as JSON (`--json`, the server's API), each citation with its document's date and
     where that date comes from (as `qa search --json` gives them): a file's modification day too,

@@ -67,8 +67,8 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*|\d+(?:[.,]\d+)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _FRACTIONS = {"½": ".5", "¼": ".25", "¾": ".75"}
 _FRACTION = re.compile(r"(\d+)\s?([½¼¾])")
-_MAGNITUDES = {"thousand": 1e3, "million": 1e6, "mln": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
-_MAGNITUDE = re.compile(r"(\d+(?:[.,]\d+)*)\s*(thousand|million|mln|billion|bn|trillion)\b")
+MAGNITUDES = {"thousand": 1e3, "million": 1e6, "mln": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
+_MAGNITUDE = re.compile(rf"(\d+(?:[.,]\d+)*)\s*({'|'.join(MAGNITUDES)})\b")
 _CAPITALIZED = re.compile(r"\b[A-Z][A-Za-z'’\-]*[A-Za-z]|\b[A-Z]\b")
 _COMPOUND_NUMBER = re.compile(rf"\b({'|'.join(_TENS)})[- ]({'|'.join(_UNITS)})\b")
 _NUMBER_WORD = re.compile(rf"\b({'|'.join(NUMBER_WORDS)})\b")
@@ -140,7 +140,7 @@ def normalize_number(token: str) -> str:
 
 
 def _scaled(number: str, magnitude: str) -> str:
-    value = float(number.replace(",", "")) * _MAGNITUDES[magnitude.lower()]
+    value = float(number.replace(",", "")) * MAGNITUDES[magnitude.lower()]
     return str(int(value)) if value == int(value) else str(value)
 
 

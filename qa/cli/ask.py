@@ -110,7 +110,7 @@ def ask_command(
       qa ask "What did the talks agree?" --since "March 2017" --source '*.html'
     """
     from qa.answer import answer_question
-    from qa.render import answer_payload
+    from qa.render import answer_payload, cited_dates
 
     if question is not None and questions_file:
         raise click.UsageError("give a QUESTION or --questions FILE, not both")
@@ -127,7 +127,7 @@ def ask_command(
         draft = LiveDraft(live)
         result = answer_question(text, store, embedder, generator, k=k, max_tokens=max_tokens, on_text=draft, scope=scope)
         draft.erase()
-        dates = store.document_dates([citation.doc_id for citation in result.citations])
+        dates = cited_dates(store, result)
         if questions_file:
             click.echo(json.dumps(answer_payload(result, dates), ensure_ascii=False))
         elif as_json:

@@ -48,7 +48,7 @@ def summarize_command(
     """
     from qa.cli.ask import LiveDraft, open_for_answers
     from qa.cli.lookup import check_free_text
-    from qa.render import answer_payload, answer_text
+    from qa.render import answer_payload, answer_text, cited_dates
     from qa.summarize import Request, summarize
 
     if document and filters.given:
@@ -69,7 +69,7 @@ def summarize_command(
     request = Request(scope, cast(str, target), sentence_count, word_count)  # exactly one was given (checked above)
     result = summarize(request, store, embedder, generator, max_tokens=max_tokens, on_text=draft, scope=chosen_documents)
     draft.erase()
-    dates = store.document_dates([citation.doc_id for citation in result.citations])
+    dates = cited_dates(store, result)
     if as_json:
         emit_json(answer_payload(result, dates))
     else:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from qa.errors import NoSuchDocumentError, QAError
 from qa.filters import Filters
+from qa.indexer import inside
 from qa.ingest.readers import SUPPORTED_SUFFIXES
 from qa.serve.engine import EmptyCollectionError, Engine, IndexJobs
 from qa.store.collection import Collection
@@ -162,6 +163,7 @@ def create_app(engine: Engine, jobs: IndexJobs, config: ServerConfig) -> FastAPI
 
     @app.delete("/api/documents/{doc_id}", summary="Remove a document and its vectors (and its uploaded file)")
     def remove(doc_id: int) -> dict:
+        # looked up in a reader first: a writer would create the database of an absent collection
         with _RequestReader(settings) as store:
             if store.document(doc_id) is None:
                 raise HTTPException(404, f"no document {doc_id} in collection '{settings.collection}'")
@@ -205,7 +207,7 @@ def create_app(engine: Engine, jobs: IndexJobs, config: ServerConfig) -> FastAPI
             resolved = Path(body.path).expanduser().resolve(strict=True)
         except (OSError, RuntimeError):
             raise HTTPException(404, f"{body.path}: no such file or folder") from None
-        if not any(resolved.is_relative_to(folder) for folder in config.allow_paths):
+        if not inside(resolved, config.allow_paths):
             allowed = ", ".join(str(folder) for folder in config.allow_paths)
             raise HTTPException(403, f"{body.path} is outside the folders this server may read ({allowed})")
         return {"job": jobs.start("path", str(resolved), resolved, within=config.allow_paths).as_dict()}

@@ -86,29 +86,27 @@ class Engine:
     def ask(self, question: str, filters: Filters, k: int | None, max_tokens: int,
             on_text: Callable[[str], None]) -> Callable[[Collection], dict]:
         from qa.answer import answer_question
-        from qa.render import answer_payload
+        from qa.render import answer_payload, cited_dates
 
         def work(store: Collection) -> dict:
             scope = self._scope(store, filters)
             result = answer_question(question, store, self.embedder, self.generator, k=k, max_tokens=max_tokens,
                                      on_text=on_text, scope=scope)
-            return answer_payload(result, store.document_dates([c.doc_id for c in result.citations]))
+            return answer_payload(result, cited_dates(store, result))
 
         return work
 
     def summarize(self, scope: str, target: str, filters: Filters, sentences: int, words: int | None,
                   max_tokens: int, on_text: Callable[[str], None]) -> Callable[[Collection], dict]:
-        from qa.render import answer_payload
+        from qa.render import answer_payload, cited_dates
         from qa.summarize import Request, summarize
 
         def work(store: Collection) -> dict:
             chosen = self._scope(store, filters)
-            if scope == "document":
-                store.resolve(target)  # an unknown one is "not found", before any work
             request = Request(scope, target or self.settings.collection, sentences, words)
             result = summarize(request, store, self.embedder, self.generator, max_tokens=max_tokens,
                                on_text=on_text, scope=chosen)
-            return answer_payload(result, store.document_dates([c.doc_id for c in result.citations]))
+            return answer_payload(result, cited_dates(store, result))
 
         return work
 
