@@ -43,6 +43,7 @@ class IndexReport:
     removed: int = 0
     passages: int = 0
     seconds: float = 0.0
+    commit_seconds: float = 0.0  # of `seconds`, writing vector files and committing
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -54,6 +55,7 @@ class IndexReport:
             "removed": self.removed,
             "passages": self.passages,
             "seconds": round(self.seconds, 2),
+            "commit_seconds": round(self.commit_seconds, 2),
             "errors": self.errors,
             "notes": self.notes,
         }
@@ -276,6 +278,7 @@ def index_paths(
         if resume:
             collection.finish_rebuild()
         progress.finish()
+        report.commit_seconds = collection.commit_seconds
     report.seconds = time.monotonic() - started
     return report
 

@@ -9,11 +9,14 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 import qa.store.collection as store
 from qa.cli import main
+from qa.store import vector_files
+from qa.store.vector_files import VectorDelta
 from qa.store.vectors import FaissVectorIndex
 
 GOOD = "Council news\n\nThe council approved 42 new electric buses on Tuesday. The mayor welcomed the vote.\n"
@@ -223,7 +226,7 @@ def test_database_full_during_a_commit(collection, tmp_path, monkeypatch, settin
     assert snapshot()["stats"]["documents"] == 2 and healthy()
 
 
-def _write_part_then_fail(self, path: Path) -> None:
+def _write_part_then_fail(self, path: Path, *args) -> None:
     path.write_bytes(b"part of a vector file")
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
@@ -240,26 +243,42 @@ def _faiss_writes_to_a_full_device(self, path: Path) -> None:
     faiss.write_index(large._index, "/dev/full")
 
 
+def _numpy_writes_to_a_full_device(self, path: Path, dimension: int) -> None:
+    """numpy's own error when a commit's changes meet a full disk."""
+    path.write_bytes(b"part of a vector file")
+    with open("/dev/full", "wb") as full:
+        np.savez(full, ids=np.arange(100_000))
+        full.flush()
+
+
+NEEDS_DEV_FULL = pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+
+
 @pytest.mark.parametrize(
-    "save",
+    ("whole", "save"),
     [
-        _write_part_then_fail,
-        pytest.param(
-            _faiss_writes_to_a_full_device,
-            marks=pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)"),
-        ),
+        (True, _write_part_then_fail),
+        pytest.param(True, _faiss_writes_to_a_full_device, marks=NEEDS_DEV_FULL),
+        (False, _write_part_then_fail),
+        pytest.param(False, _numpy_writes_to_a_full_device, marks=NEEDS_DEV_FULL),
     ],
 )
-def test_vector_file_write_fails_for_want_of_space(collection, tmp_path, monkeypatch, settings, save):
-    original = FaissVectorIndex.save
-    monkeypatch.setattr(FaissVectorIndex, "save", save)
+def test_vector_file_write_fails_for_want_of_space(collection, tmp_path, monkeypatch, settings, whole, save):
+    """Either file a commit writes: the whole index, or (usually) only the commit's changes."""
+    if whole:
+        monkeypatch.setattr(vector_files, "DELTA_MIN_VECTORS", 0)
+        target, method = FaissVectorIndex, "save"
+    else:
+        target, method = VectorDelta, "save"
+    original = getattr(target, method)
+    monkeypatch.setattr(target, method, save)
     article = tmp_path / "harbour.txt"
     article.write_text(OUTSIDE)
     result = run("index", str(article))
     assert os.strerror(errno.ENOSPC) in result.stderr
     _assert_full_and_unchanged(result, collection, settings.collection_dir)
 
-    monkeypatch.setattr(FaissVectorIndex, "save", original)  # space freed
+    monkeypatch.setattr(target, method, original)  # space freed
     again = run("index", str(article))
     assert again.exit_code == 0, again.stderr
     assert snapshot()["stats"]["documents"] == 2 and healthy()

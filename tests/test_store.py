@@ -142,7 +142,7 @@ def test_crash_between_sqlite_commit_and_faiss_rename(settings, embedder, corpus
     # the next writer finishes the rename
     index_paths(settings, embedder, [str(corpus)])
     generation = reader(settings, embedder).generation
-    assert (settings.collection_dir / f"vectors.{generation}.faiss").exists()
+    assert (settings.collection_dir / f"vectors.{generation}.delta").exists()  # a small commit's changes
     assert not list(settings.collection_dir.glob("*.tmp"))
 
 

@@ -1,18 +1,21 @@
-"""A collection on disk: one SQLite database and one FAISS file, tied by a generation number.
+"""A collection on disk: one SQLite database and its FAISS files, tied by a generation number.
 
 Writers take the collection's file lock for each commit, not for a whole run, so two `qa index`
 runs (or an index and a `qa docs remove`) interleave their commits; a `--rebuild` holds it
 throughout. Commit protocol (under the lock):
-  0. The writer catches up: if another writer committed since its last commit, it reloads the
-     vector file of the current generation.
-  1. SQLite changes are made inside one transaction; FAISS changes in memory.
-  2. The FAISS index is written to `vectors.<G+1>.faiss.tmp` and fsynced.
-  3. `generation = G+1` is written and the SQLite transaction commits.  <- the commit point
-  4. The temporary file is renamed to `vectors.<G+1>.faiss`; files older than G are removed.
-A process killed before 3 leaves generation G and its file untouched; killed between 3 and 4,
+  0. The writer catches up: if another writer committed since its last commit, it forgets the
+     vectors it had loaded.
+  1. SQLite changes are made inside one transaction; the vector changes are collected in memory.
+  2. The changes are written to `vectors.<G+1>.delta.tmp` (or, now and then, the whole index to
+     `vectors.<G+1>.faiss.tmp`) and fsynced.
+  3. `generation = G+1` and the files' layout are written and the SQLite transaction commits.
+     <- the commit point
+  4. The temporary file is renamed into place; files no reader needs any more are removed.
+A process killed before 3 leaves generation G and its files untouched; killed between 3 and 4,
 the next open finds the fsynced temporary file and finishes the rename. If a FAISS file is ever
-missing or out of step, it is rebuilt from the vectors kept in SQLite. The files themselves
-(steps 2 and 4, and the recovery) are store.vector_files' job.
+missing or out of step, the index is rebuilt from the vectors kept in SQLite, which are the
+source of truth; the files are a derived cache. The files themselves (steps 2 and 4, and the
+recovery) are store.vector_files' job.
 
 A reader pins one SQLite snapshot (a read transaction) for as long as it is open, so what it
 sees is one generation: before a commit or after it, never between.
@@ -37,7 +40,7 @@ from qa.store import log, sql
 from qa.store.lock import WriterLock
 from qa.store.migrations import MIGRATIONS, check_version, migrate
 from qa.store.rows import DocumentFilter, DocumentRow, Manifest, PassageRow, Scope, SentenceRow, source_matches
-from qa.store.vector_files import VectorFiles
+from qa.store.vector_files import VectorDelta, VectorFiles, VectorLayout
 from qa.store.vectors import FaissVectorIndex
 
 if TYPE_CHECKING:
@@ -53,6 +56,7 @@ __all__ = [
 ]
 
 DB_NAME = "qa.db"
+LAYOUT_KEY = "vector_layout"  # meta: the committed generation's VectorLayout
 LOCK_NAME = "write.lock"
 
 
@@ -143,6 +147,12 @@ class Collection:
         self._vectors: FaissVectorIndex | None = None
         self._vectors_generation = -1  # the generation self._vectors reflects
         self._in_transaction = False
+        # the open transaction's vector changes, and its change in the number of stored vectors
+        self._delta = VectorDelta()
+        self._count_change = 0
+        self._whole_file = False  # the open transaction writes the whole index, not a delta
+        # seconds spent committing (writing vector files and the SQLite commit), for reports
+        self.commit_seconds = 0.0
         self._dated_schema = True  # documents.date_source exists (schema 2)
 
     # ----- opening -------------------------------------------------------------------------
@@ -268,6 +278,9 @@ class Collection:
     def generation(self) -> int:
         return int(self._meta("generation") or 0)
 
+    def _layout(self) -> VectorLayout | None:
+        return VectorLayout.from_json(self._meta(LAYOUT_KEY))
+
     def _recover_files(self) -> None:
         """Writer start-up: finish an interrupted rename, drop files of uncommitted generations."""
         self._files.recover(self.generation)
@@ -282,7 +295,7 @@ class Collection:
         return self.rebuild_pending() and (stored is None or manifest is None or not manifest.differences(stored))
 
     def finish_rebuild(self) -> None:
-        with self.rows_transaction() as conn:
+        with self.rows_transaction(keeps_vectors=True) as conn:
             conn.execute(sql.DELETE_META, ("rebuild_pending",))
 
     def _reset_index(self, manifest: Manifest | None) -> None:
@@ -291,6 +304,7 @@ class Collection:
         for table in sql.DERIVED_TABLES:
             self.conn.execute(sql.EMPTY_TABLE.format(table=table))
         self.conn.execute(sql.DELETE_META, ("manifest",))
+        self.conn.execute(sql.DELETE_META, (LAYOUT_KEY,))  # the files no longer match the rows
         self._set_meta("rebuild_pending", "1")
         self.conn.execute("COMMIT")
         self._vectors = FaissVectorIndex(manifest.dimension) if manifest else None
@@ -307,18 +321,24 @@ class Collection:
 
     def _load_vectors(self) -> FaissVectorIndex:
         stored = self.manifest()
-        dimension = stored.dimension if stored else 0
         if stored is None:
-            return FaissVectorIndex(max(dimension, 1))
-        expected = self.conn.execute(sql.COUNT_VECTORS).fetchone()[0]
-        index = self._files.load(lambda: self.generation, expected, dimension)
-        return index if index is not None else self._vectors_from_sqlite(dimension)
+            return FaissVectorIndex(1)
+        index = self._files.load(self._committed_layout, stored.dimension)
+        return index if index is not None else self._vectors_from_sqlite(stored.dimension)
+
+    def _committed_layout(self) -> tuple[int, VectorLayout | None, int]:
+        """The generation, its files' layout, and the vectors they hold. Without a layout, the
+        vectors in SQLite are counted (a full scan of a large table, so only then)."""
+        layout = self._layout()
+        count = layout.count if layout else self.conn.execute(sql.COUNT_VECTORS).fetchone()[0]
+        return self.generation, layout, count
 
     def rebuild_vectors(self) -> None:
         """Inside a transaction: the vector index made anew from the vectors in SQLite (for repairs)."""
         manifest = self.manifest()
         assert self._in_transaction and manifest is not None
         self._vectors = FaissVectorIndex.build(manifest.dimension, *self.all_vectors())
+        self._whole_file = True
 
     def _vectors_from_sqlite(self, dimension: int) -> FaissVectorIndex:
         ids, matrix = self.all_vectors()
@@ -336,6 +356,7 @@ class Collection:
         with self._lock.held():
             self.conn.execute("BEGIN IMMEDIATE")
             self._in_transaction = True
+            self._delta, self._count_change, self._whole_file = VectorDelta(), 0, False
             try:
                 self._catch_up(manifest)
                 yield self
@@ -353,11 +374,15 @@ class Collection:
                 self._in_transaction = False
 
     @contextmanager
-    def rows_transaction(self) -> Iterator[sqlite3.Connection]:
-        """SQLite rows alone, under the lock (for repairs); vectors are reloaded on the next write."""
+    def rows_transaction(self, keeps_vectors: bool = False) -> Iterator[sqlite3.Connection]:
+        """SQLite rows alone, under the lock (for repairs); vectors are reloaded on the next write.
+        Unless the caller says its changes leave the vectors as they are, the vector files are
+        read as not matching the rows until the next commit rewrites them from SQLite."""
         assert self.writable and self._lock is not None
         with self._lock.held():
             self.conn.execute("BEGIN IMMEDIATE")
+            if not keeps_vectors:
+                self.conn.execute(sql.DELETE_META, (LAYOUT_KEY,))
             try:
                 yield self.conn
             except BaseException:
@@ -377,18 +402,31 @@ class Collection:
             self._vectors_generation = self.generation
         else:
             self.check_manifest(manifest)  # another process may have rebuilt it with other settings
-            self.vectors()
 
     def _commit(self, manifest: Manifest) -> None:
-        assert self._vectors is not None
-        new = self.generation + 1
-        self._set_meta("manifest", json.dumps(asdict(manifest), sort_keys=True))
+        started = time.perf_counter()
+        old, new = self.generation, self.generation + 1
+        layout = self._layout()
+        self._set_meta("manifest", json.dumps(asdict(manifest), sort_keys=True))  # all_vectors() reads it
+        count = layout.count + self._count_change if layout else 0
+        as_delta = layout is not None and not self._whole_file and layout.takes_delta(new, self._delta, count)
+        write: Callable[[Path], None]
+        if layout is not None and as_delta:
+            next_layout = layout.after_delta(self._delta, count)
+            delta = self._delta
+            write = lambda path: delta.save(path, manifest.dimension)
+        else:
+            index = self._whole_index(manifest.dimension, old, layout)
+            if index.needs_training():
+                # the collection crossed a size where another index type serves it better; trained
+                # from the exact vectors in SQLite, which this transaction already holds
+                index = FaissVectorIndex.build(manifest.dimension, *self.all_vectors())
+            self._vectors = index
+            next_layout = VectorLayout.of_base(new, index)
+            write = index.save
         self._set_meta("generation", str(new))
-        if self._vectors.needs_training():
-            # the collection crossed a size where another index type serves it better; trained
-            # from the exact vectors in SQLite, which this transaction already holds
-            self._vectors = FaissVectorIndex.build(manifest.dimension, *self.all_vectors())
-        with self._files.staged(self._vectors, new):  # vectors.<new>.faiss.tmp, fsynced
+        self._set_meta(LAYOUT_KEY, next_layout.to_json())
+        with self._files.staged(new, write, delta=as_delta):  # fsynced as vectors.<new>.*.tmp
             if self.before_commit_hook:
                 self.before_commit_hook()
             self.conn.execute("COMMIT")  # the commit point
@@ -396,7 +434,21 @@ class Collection:
         self._vectors_generation = new
         if self.before_rename_hook:
             self.before_rename_hook()
-        self._files.publish(new)
+        # the previous generation stays readable: its base, and the deltas after it
+        self._files.publish(new, keep_from=layout.base if layout else old)
+        self.commit_seconds += time.perf_counter() - started
+
+    def _whole_index(self, dimension: int, generation: int, layout: VectorLayout | None) -> FaissVectorIndex:
+        """The index as this transaction leaves it: the one in memory (kept up to date with the
+        transaction's changes), else the committed files with the changes applied, else SQLite."""
+        if self._vectors is not None:
+            return self._vectors
+        if layout is not None:
+            index = self._files.load(lambda: (generation, layout, layout.count), dimension)
+            if index is not None:
+                self._delta.apply(index)
+                return index
+        return FaissVectorIndex.build(dimension, *self.all_vectors())  # holds this transaction's rows
 
     def find_document(self, source: str) -> DocumentRow | None:
         row = self.conn.execute(self._dated(sql.DOCUMENT_BY_SOURCE), (source,)).fetchone()
@@ -445,7 +497,6 @@ class Collection:
     ) -> list[int]:
         import numpy as np
 
-        assert self._vectors is not None
         self.conn.executemany(
             sql.INSERT_SENTENCE,
             [(doc_id, i, s.start, s.end, s.paragraph, s.page) for i, s in enumerate(sentences)],
@@ -461,7 +512,11 @@ class Collection:
             passage_ids.append(passage_id)
             self.conn.execute(sql.INSERT_VECTOR, (passage_id, np.asarray(vector, dtype=np.float32).tobytes()))
             self.conn.execute(sql.INSERT_FTS, (passage_id, text[passage.start : passage.end]))
-        self._vectors.add(np.array(passage_ids, dtype=np.int64), np.asarray(vectors, dtype=np.float32))
+        ids, matrix = np.array(passage_ids, dtype=np.int64), np.asarray(vectors, dtype=np.float32)
+        self._delta.add(ids, matrix)
+        self._count_change += len(passage_ids)
+        if self._vectors is not None:
+            self._vectors.add(ids, matrix)
         return passage_ids
 
     def rechunk(
@@ -481,11 +536,13 @@ class Collection:
         import numpy as np
 
         passage_ids = [row[0] for row in self.conn.execute(sql.DOCUMENT_PASSAGE_IDS, (doc_id,))]
-        if passage_ids and self._vectors is not None:
-            self._vectors.remove(np.array(passage_ids, dtype=np.int64))
+        ids = np.array(passage_ids, dtype=np.int64)
+        self._delta.remove(ids)
+        if self._vectors is not None:
+            self._vectors.remove(ids)
         for passage_id in passage_ids:
             self.conn.execute(sql.DELETE_FTS, (passage_id,))
-        self.conn.execute(sql.DELETE_DOCUMENT_VECTORS, (doc_id,))
+        self._count_change -= self.conn.execute(sql.DELETE_DOCUMENT_VECTORS, (doc_id,)).rowcount
         self.conn.execute(sql.DELETE_DOCUMENT_PASSAGES, (doc_id,))
         self.conn.execute(sql.DELETE_DOCUMENT_SENTENCES, (doc_id,))
         return len(passage_ids)

@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING
 
 from qa.config import Settings
 from qa.errors import QAError
-from qa.store.collection import DB_NAME, Collection, Manifest
+from qa.store.collection import DB_NAME, LAYOUT_KEY, Collection, Manifest
 from qa.store.migrations import FTS_SCHEMA, MIGRATIONS
-from qa.store.vector_files import FILE_PATTERN, vector_path
-from qa.store.vectors import FaissVectorIndex
+from qa.store.vector_files import FILE_PATTERN, VectorFiles, VectorLayout, vector_path
 
 if TYPE_CHECKING:
     from qa.embed import Embedder
@@ -126,7 +125,8 @@ def _check_database(conn: sqlite3.Connection, settings: Settings, wanted: Manife
         add(Finding("vectors", True, f"{vectors} vectors for {passages} passages"))
     else:
         add(Finding("vectors", False, f"{vectors} vectors for {passages} passages"))
-    _check_vector_file(settings.collection_dir, int(meta.get("generation") or 0), vectors, stored, add)
+    _check_vector_file(settings.collection_dir, int(meta.get("generation") or 0),
+                       VectorLayout.from_json(meta.get(LAYOUT_KEY)), vectors, stored, add)
     _check_fts(fts_sound, fts, passages, add)
     orphans = {label: n for label, table, where in _ORPHANS if (n := count(f"SELECT COUNT(*) FROM {table} WHERE {where}"))}
     empty = count(f"SELECT COUNT(*) {_WITHOUT_PASSAGES}")
@@ -158,29 +158,30 @@ def _check_manifest(stored: Manifest | None, wanted: Manifest | None, documents:
                     f"passages of up to {stored.chunk_max_tokens} tokens"))
 
 
-def _check_vector_file(directory: Path, generation: int, vectors: int, stored: Manifest | None, add: Callable[[Finding], None]) -> None:
+def _check_vector_file(
+    directory: Path, generation: int, layout: VectorLayout | None, vectors: int, stored: Manifest | None,
+    add: Callable[[Finding], None],
+) -> None:
     if stored is None:
         return
-    path = vector_path(directory, generation)
-    pending = vector_path(directory, generation, tmp=True)
-    # killed between the SQLite commit and the rename: readers use the fsynced .tmp file and
-    # the next writer renames it, so this is a state the commit protocol expects, not damage
-    interrupted = not path.exists() and pending.exists()
-    target = pending if interrupted else path
+    files = VectorFiles(directory)
+    base = layout.base if layout else generation
+    deltas = generation - base
+    names = vector_path(directory, base).name + (f" and {deltas} later change files" if deltas else "")
     try:
-        index = FaissVectorIndex.load(target)
-    except RuntimeError as exc:
-        reason = "missing" if not target.exists() else f"unreadable ({str(exc).splitlines()[0][:120]})"
-        add(Finding("vector file", False, f"{target.name} {reason}"))
+        index = files.read(generation, layout, stored.dimension)
+    except ValueError as exc:
+        add(Finding("vector file", False, str(exc)))
         return
-    if index.count != vectors or index.dimension != stored.dimension:
-        add(Finding("vector file", False, f"{target.name} holds {index.count} vectors of {index.dimension}"
-                    f" dimensions; the database has {vectors} of {stored.dimension}"))
-    elif interrupted:
-        add(Finding("vector file", False, f"{pending.name} holds the last commit's {index.count} vectors; it was"
-                    " interrupted before the rename, which the next write finishes", warning=True))
+    if index.count != vectors:
+        add(Finding("vector file", False, f"{names} hold {index.count} vectors; the database has {vectors}"))
+    elif vector_path(directory, generation, tmp=True, delta=bool(deltas)).exists():
+        # killed between the SQLite commit and the rename: readers use the fsynced .tmp file and
+        # the next writer renames it, so this is a state the commit protocol expects, not damage
+        add(Finding("vector file", False, f"the last commit's vector file ({index.count} vectors) was interrupted"
+                    " before its rename, which the next write finishes", warning=True))
     else:
-        add(Finding("vector file", True, f"{path.name}: {index.count} vectors"))
+        add(Finding("vector file", True, f"{names}: {index.count} vectors"))
 
 
 def _check_fts(sound: bool, fts: int, passages: int, add: Callable[[Finding], None]) -> None:
@@ -322,7 +323,7 @@ def _salvage(settings: Settings, embedder: "Embedder") -> list[str]:
             (directory / (DB_NAME + suffix)).unlink(missing_ok=True)
         for path in directory.glob(FILE_PATTERN):
             path.unlink()
-        for path in work.collection_dir.glob("vectors.*.faiss"):
+        for path in work.collection_dir.glob(FILE_PATTERN):
             path.replace(directory / path.name)
         (work.collection_dir / DB_NAME).replace(damaged)
     shutil.rmtree(work.collection_dir, ignore_errors=True)

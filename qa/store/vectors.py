@@ -6,6 +6,11 @@ with 8-bit scalar-quantized codes (IVF-SQ8): a quarter of the memory, and a quer
 the NPROBE lists nearest to it. The inverted file is trained automatically when the collection
 crosses the limit, and trained again when it has grown RETRAIN_GROWTH times past the size it was
 trained on, always from the exact vectors kept in SQLite (`needs_training` / `build`).
+
+Vectors added to an inverted file after it was built wait in a small exact side index
+(`recent`) that every search also scans: putting a vector into an inverted file means finding
+its nearest list among thousands, which a reader loading a collection's latest commits should
+not pay for. They move into the inverted file when it is next saved whole.
 """
 
 from __future__ import annotations
@@ -29,6 +34,14 @@ NPROBE = 32
 RETRAIN_GROWTH = 4
 
 
+def needs_training(kind: str, trained_on: int, count: int) -> bool:
+    """Whether `count` vectors are better served by another index than a `kind` index trained
+    on `trained_on` (flat: trained on none)."""
+    if kind == "flat":
+        return count > FLAT_LIMIT
+    return count > RETRAIN_GROWTH * trained_on or count <= FLAT_LIMIT // 2
+
+
 def _faiss() -> Any:
     """faiss, imported when first needed, and read as untyped: its bundled stubs lag its SWIG API
     (DirectMap, PyCallbackIOWriter, search parameters with a selector are missing or wrong)."""
@@ -45,6 +58,7 @@ class FaissVectorIndex:
 
         self.dimension = dimension
         self._index: Any = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self._recent: Any = None  # vectors added to an inverted file since it was built or loaded
         if self.kind == "ivf":
             faiss.extract_index_ivf(self._index).nprobe = NPROBE
 
@@ -65,7 +79,7 @@ class FaissVectorIndex:
             ivf.train(np.ascontiguousarray(vectors[np.sort(sample)], dtype=np.float32))
             ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # so ids can be removed and looked up
             index = cls(dimension, ivf)
-        index.add(ids, vectors)
+        index._add_to(index._index, ids, vectors)
         return index
 
     @property
@@ -80,28 +94,50 @@ class FaissVectorIndex:
         return int((self._index.nlist / LISTS_PER_ROOT) ** 2)
 
     def needs_training(self) -> bool:
-        if self.kind == "flat":
-            return self.count > FLAT_LIMIT
-        return self.count > RETRAIN_GROWTH * self.trained_on or self.count <= FLAT_LIMIT // 2
+        return needs_training(self.kind, self.trained_on, self.count)
 
     @property
     def count(self) -> int:
-        return int(self._index.ntotal)
+        return int(self._index.ntotal) + (int(self._recent.ntotal) if self._recent is not None else 0)
 
     def add(self, ids: "np.ndarray", vectors: "np.ndarray") -> None:
+        if not len(ids):
+            return
+        if self.kind == "ivf":
+            if self._recent is None:
+                faiss = _faiss()
+                self._recent = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
+            self._add_to(self._recent, ids, vectors)
+        else:
+            self._add_to(self._index, ids, vectors)
+
+    @staticmethod
+    def _add_to(index: Any, ids: "np.ndarray", vectors: "np.ndarray") -> None:
         import numpy as np
 
         if len(ids):
-            self._index.add_with_ids(
-                np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
-            )
+            index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
 
     def remove(self, ids: "np.ndarray") -> int:
         import numpy as np
 
         if not len(ids):
             return 0
-        return int(self._index.remove_ids(np.asarray(ids, dtype=np.int64)))
+        wanted = np.asarray(ids, dtype=np.int64)
+        removed = int(self._index.remove_ids(wanted))
+        if self._recent is not None:
+            removed += int(self._recent.remove_ids(wanted))
+        return removed
+
+    def _settle(self) -> None:
+        """The side index's vectors moved into the inverted file (before it is saved whole)."""
+        if self._recent is None or not self._recent.ntotal:
+            return
+        import numpy as np
+
+        ids = np.array(_faiss().vector_to_array(self._recent.id_map), dtype=np.int64)
+        self._add_to(self._index, ids, self._recent.index.reconstruct_n(0, self._recent.ntotal))
+        self._recent = None
 
     def search(self, query: "np.ndarray", k: int, among: "np.ndarray | None" = None) -> list[tuple[int, float]]:
         """The k nearest ids; with `among`, the k nearest of those ids only (a filter applied inside
@@ -111,28 +147,33 @@ class FaissVectorIndex:
         if self.count == 0 or k <= 0:
             return []
         vector = np.asarray(query, dtype=np.float32).reshape(1, -1)
-        if among is None:
-            scores, ids = self._index.search(vector, min(k, self.count))
-            return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
-        return self._search_among(vector, k, np.asarray(among, dtype=np.int64))
+        wanted = None if among is None else np.asarray(among, dtype=np.int64)
+        found = self._search_in(self._index, vector, k, wanted)
+        if self._recent is not None and self._recent.ntotal:
+            found = sorted(found + self._search_in(self._recent, vector, k, wanted), key=lambda hit: -hit[1])[:k]
+        return found
 
-    def _search_among(self, vector: "np.ndarray", k: int, among: "np.ndarray") -> list[tuple[int, float]]:
+    @staticmethod
+    def _search_in(index: Any, vector: "np.ndarray", k: int, among: "np.ndarray | None") -> list[tuple[int, float]]:
         faiss = _faiss()
 
-        k = min(k, len(among), self.count)
+        k = min(k, index.ntotal, k if among is None else len(among))
         if k <= 0:
             return []
+        if among is None:
+            scores, ids = index.search(vector, k)
+            return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
         selector = faiss.IDSelectorBatch(among)
-        if self.kind == "flat":
-            scores, ids = self._index.search(vector, k, params=faiss.SearchParameters(sel=selector))
+        if "IVF" not in type(index).__name__:
+            scores, ids = index.search(vector, k, params=faiss.SearchParameters(sel=selector))
         else:
             # the NPROBE nearest lists may hold fewer than k of the chosen ids: scan more lists
             # until they give k or every list has been scanned
-            nlist = faiss.extract_index_ivf(self._index).nlist
+            nlist = faiss.extract_index_ivf(index).nlist
             nprobe = NPROBE
             while True:
                 params = faiss.SearchParametersIVF(sel=selector, nprobe=min(nprobe, nlist))
-                scores, ids = self._index.search(vector, k, params=params)
+                scores, ids = index.search(vector, k, params=params)
                 if (ids[0] >= 0).sum() >= k or nprobe >= nlist:
                     break
                 nprobe *= 4
@@ -142,6 +183,7 @@ class FaissVectorIndex:
         """Write and flush to disk; the caller renames it into place (see store.collection)."""
         faiss = _faiss()
 
+        self._settle()
         # written through Python's file object: faiss's own writer only prints an error when the
         # disk fills at close, and the commit would go ahead with a truncated file
         with open(path, "wb") as handle:
