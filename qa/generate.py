@@ -141,13 +141,17 @@ def generate_text(
     max_tokens: int,
     grammar: str | None,
     on_text: Callable[[str], None] | None = None,
+    stop: Callable[[str], bool] | None = None,
 ) -> str:
-    """Run the generator to the end, passing each piece to `on_text` as it arrives."""
+    """Run the generator to the end, or until `stop` says the text so far is enough, passing each
+    piece to `on_text` as it arrives."""
     pieces: list[str] = []
     for piece in generator.generate(messages, max_tokens=max_tokens, grammar=grammar):
         pieces.append(piece)
         if on_text:
             on_text(piece)
+        if stop is not None and stop("".join(pieces)):
+            break
     return "".join(pieces)
 
 

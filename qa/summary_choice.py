@@ -23,6 +23,8 @@ LEAD_SENTENCES = 3
 MAX_NUMBERS_COUNTED = 3
 MAX_NAMES_COUNTED = 4
 SHORT_SENTENCE_WORDS = 8
+# a one-sentence summary still gets a few candidates, as most drafts fail verification
+MIN_CANDIDATES = 6
 
 
 def mmr(
@@ -115,12 +117,12 @@ def _shortlist_rows(
     pool: list[ev.Evidence], salience: list[float], similarity_matrix: np.ndarray, scope: str, count: int,
     policy: SummaryPolicy,
 ) -> list[int]:
-    """Bound the model's work: for a topic, the sentences most about it; for a whole collection,
-    the most salient sentences of each document."""
-    if scope == "topic":
-        # three candidates per wanted sentence: enough to replace the ones that fail verification
-        return sorted(sorted(range(len(pool)), key=lambda i: -salience[i])[: max(3 * count, 6)])
-    if scope != "collection" or len(pool) <= policy.max_pool:
+    """Bound the model's work: for a document or a topic, its most salient sentences (about the
+    topic); for a whole collection, the most salient sentences of each document."""
+    if scope != "collection":
+        wanted = max(policy.candidates_per_sentence * count, MIN_CANDIDATES)
+        return sorted(sorted(range(len(pool)), key=lambda i: -salience[i])[:wanted])
+    if len(pool) <= policy.max_pool:
         return list(range(len(pool)))
     by_document: dict[int, list[int]] = {}
     for i, item in enumerate(pool):

@@ -34,6 +34,43 @@ def summary_messages(labelled: list[tuple[int, str]], count: int, scope: str) ->
     ]
 
 
+class _CheckedDraft:
+    """A map or reduce step's draft, verified sentence by sentence as each citation closes, so
+    that drafting stops once the sentences keep failing (the quotes complete the summary)."""
+
+    def __init__(self, valid: set[int], pool: list[ev.Evidence], similarity: Similarity, policy: AnswerPolicy) -> None:
+        self.valid, self.pool, self.similarity, self.policy = valid, pool, similarity, policy
+        self.sentences: list[CheckedSentence] = []
+        self._closed = 0  # citations closed in the draft so far
+
+    def failing(self) -> bool:
+        """Failed sentences outnumber verified ones by the policy's margin."""
+        failed = sum(not sentence.supported for sentence in self.sentences)
+        return failed - (len(self.sentences) - failed) >= self.policy.summary.draft_failure_margin
+
+    def read(self, draft: str) -> bool:
+        """The draft so far; True when drafting should stop."""
+        if draft.count("]") == self._closed:
+            return False
+        self._closed = draft.count("]")
+        self._check(_closed_part(draft))
+        return self.failing()
+
+    def finish(self, draft: str) -> list[CheckedSentence]:
+        # stopped: the sentence begun after the last check is dropped unread
+        self._check(_closed_part(draft) if self.failing() else draft)
+        return self.sentences
+
+    def _check(self, text: str) -> None:
+        # verified against `pool`, the original sentences, whatever the step was shown
+        new = parse_answer(text, self.valid)[len(self.sentences) :]
+        self.sentences += check_sentences(new, self.pool, self.similarity, policy=self.policy.verify)
+
+
+def _closed_part(draft: str) -> str:
+    return draft[: draft.rfind("]") + 1]
+
+
 def map_reduce(
     pool: list[ev.Evidence],
     count: int,
@@ -48,14 +85,14 @@ def map_reduce(
 
     def step(labelled: list[tuple[int, str]]) -> list[CheckedSentence]:
         valid = {n for n, _ in labelled}
+        checked = _CheckedDraft(valid, pool, similarity, policy)
         draft = generate_text(
             generator, summary_messages(labelled, count, scope), max_tokens=max_tokens,
-            grammar=prompts.answer_grammar(sorted(valid), max_sentences=count), on_text=on_text,
+            grammar=prompts.answer_grammar(sorted(valid), max_sentences=count), on_text=on_text, stop=checked.read,
         )
         if on_text:
             on_text("\n")
-        # verified against `pool`, the original sentences, whatever the step was shown
-        return check_sentences(parse_answer(draft, valid), pool, similarity, policy=policy.verify)
+        return checked.finish(draft)
 
     limit = policy.summary.group_chars
     layer = groups([(item.n, item.text) for item in pool], limit)

@@ -97,6 +97,28 @@ def test_inventing_generator_is_dropped_and_completed_extractively(wiki_indexed,
     assert_citations_resolve(payload)
 
 
+INVENTIONS = ["Officials confirmed 9,999 casualties.", "The deal cost 42 billion dollars.", "Rebels seized 77 tanks.",
+              "Talks collapsed in 1905.", "Mayor Quint resigned on 3 May.", "Snow closed 88 schools."]
+
+
+@pytest.mark.parametrize(
+    ("good_first", "checked"),
+    [(False, 2),  # two failures and nothing verified: drafting stops there
+     (True, 4)],  # a verified sentence buys one more failure: 1 good, then 3 failures
+)
+def test_drafting_stops_when_sentences_keep_failing(good_first, checked):
+    def script(messages):
+        shown = quotes_in(messages)
+        first = [f"{shown[0][1].rstrip('.')}. [{shown[0][0]}]"] if good_first else []
+        return " ".join(first + [f"{text} [{shown[0][0]}]" for text in INVENTIONS])
+
+    SCRIPTS["current"] = script
+    payload = run("summarize", "1", "--model", "scripted:current", "--json", "--sentences", "5")
+    assert len(payload["sentences"]) == checked
+    assert sum(s["supported"] for s in payload["sentences"]) == int(good_first)
+    assert "9,999" not in payload["answer"]
+
+
 def assert_citations_resolve(payload):
     from qa.config import Settings
     from qa.store.collection import Collection
