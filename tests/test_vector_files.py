@@ -12,7 +12,6 @@ from qa.store import vectors as vector_module
 from qa.store.collection import LAYOUT_KEY, Collection
 from qa.store.vector_files import VectorDelta, VectorLayout
 from qa.store.vectors import FaissVectorIndex
-from tests.fakes import HashEmbedder
 
 
 def article(number: int, version: int = 0) -> str:
@@ -42,28 +41,33 @@ def files(settings):
     return sorted(path.name for path in settings.collection_dir.glob("vectors.*"))
 
 
-def test_small_commits_write_deltas_and_readers_apply_them(settings, tmp_path):
-    embedder = HashEmbedder()
-    folder = tmp_path / "log"
-    folder.mkdir()
-    (folder / "00.txt").write_text(article(0))
-    index_paths(settings, embedder, [str(folder)])
+@pytest.fixture
+def folder(tmp_path):
+    path = tmp_path / "log"
+    path.mkdir()
+    return path
+
+
+def add(settings, embedder, folder, number: int) -> None:
+    """One article written and indexed on its own: one small commit."""
+    (folder / f"{number:02}.txt").write_text(article(number))
+    index_paths(settings, embedder, [str(folder / f"{number:02}.txt")])
+
+
+def test_small_commits_write_deltas_and_readers_apply_them(settings, embedder, folder):
+    add(settings, embedder, folder, 0)
     assert files(settings) == ["vectors.1.faiss"]  # the first commit writes the whole index
     for number in range(1, 4):
-        (folder / f"{number:02}.txt").write_text(article(number))
-        index_paths(settings, embedder, [str(folder / f"{number:02}.txt")])
+        add(settings, embedder, folder, number)
     assert files(settings) == ["vectors.1.faiss", "vectors.2.delta", "vectors.3.delta", "vectors.4.delta"]
     layout = assert_matches_sqlite(settings, embedder)
     assert (layout.base, layout.count, layout.pending) == (1, 4, 3)
 
 
-def test_random_adds_updates_and_removes_stay_in_step(settings, tmp_path, monkeypatch):
+def test_random_adds_updates_and_removes_stay_in_step(settings, embedder, folder, monkeypatch):
     """Many commits with small thresholds, so bases and deltas both come and go."""
     monkeypatch.setattr(vector_files, "DELTA_MIN_VECTORS", 6)
     monkeypatch.setattr(vector_files, "MAX_DELTAS", 4)
-    embedder = HashEmbedder()
-    folder = tmp_path / "log"
-    folder.mkdir()
     rng = random.Random(7)
     present: dict[int, int] = {}
     bases = set()
@@ -86,35 +90,26 @@ def test_random_adds_updates_and_removes_stay_in_step(settings, tmp_path, monkey
     assert len(bases) > 3, bases
 
 
-def test_a_base_is_written_when_the_deltas_outgrow_their_share(settings, tmp_path, monkeypatch):
+def test_a_base_is_written_when_the_deltas_outgrow_their_share(settings, embedder, folder, monkeypatch):
     monkeypatch.setattr(vector_files, "DELTA_MIN_VECTORS", 3)
-    embedder = HashEmbedder()
-    folder = tmp_path / "log"
-    folder.mkdir()
     for number in range(6):
-        (folder / f"{number:02}.txt").write_text(article(number))
-        index_paths(settings, embedder, [str(folder / f"{number:02}.txt")])
+        add(settings, embedder, folder, number)
     # one passage each: generation 1 is a base, then three deltas fit (3 changes); the fifth
     # commit would make 4, so it writes a base of 5 vectors, and the sixth is a delta again.
     # Generation 5, the previous one, needs only its base: the files before it are gone.
     assert files(settings) == ["vectors.5.faiss", "vectors.6.delta"]
     layout = assert_matches_sqlite(settings, embedder)
     assert (layout.base, layout.base_count, layout.pending) == (5, 5, 1)
-    (folder / "06.txt").write_text(article(6))
-    index_paths(settings, embedder, [str(folder / "06.txt")])
+    add(settings, embedder, folder, 6)
     assert files(settings) == ["vectors.5.faiss", "vectors.6.delta", "vectors.7.delta"]
     assert assert_matches_sqlite(settings, embedder).count == 7
 
 
-def test_a_lost_delta_is_rebuilt_from_sqlite_and_found_by_doctor(settings, tmp_path):
+def test_a_lost_delta_is_rebuilt_from_sqlite_and_found_by_doctor(settings, embedder, folder):
     from qa.store.health import check_collection, repair_collection
 
-    embedder = HashEmbedder()
-    folder = tmp_path / "log"
-    folder.mkdir()
     for number in range(3):
-        (folder / f"{number:02}.txt").write_text(article(number))
-        index_paths(settings, embedder, [str(folder / f"{number:02}.txt")])
+        add(settings, embedder, folder, number)
     (settings.collection_dir / "vectors.2.delta").unlink()
     assert_matches_sqlite(settings, embedder)  # rebuilt in memory from SQLite
     manifest = manifest_for(settings, embedder)
@@ -125,19 +120,14 @@ def test_a_lost_delta_is_rebuilt_from_sqlite_and_found_by_doctor(settings, tmp_p
     assert files(settings)[-1] == "vectors.4.faiss"
 
 
-def test_a_collection_without_a_layout_is_read_as_before_and_gets_one(settings, tmp_path):
+def test_a_collection_without_a_layout_is_read_as_before_and_gets_one(settings, embedder, folder):
     """Collections written before deltas existed: one whole file per generation, no layout."""
-    embedder = HashEmbedder()
-    folder = tmp_path / "log"
-    folder.mkdir()
-    (folder / "00.txt").write_text(article(0))
-    index_paths(settings, embedder, [str(folder)])
+    add(settings, embedder, folder, 0)
     with Collection.open_writer(settings, manifest_for(settings, embedder)) as writer:
         with writer.rows_transaction() as conn:  # drops the layout, as an older qa never wrote one
             assert conn.execute("SELECT COUNT(*) FROM meta WHERE key = ?", (LAYOUT_KEY,)).fetchone()[0] == 0
     assert assert_matches_sqlite(settings, embedder) is None
-    (folder / "01.txt").write_text(article(1))
-    index_paths(settings, embedder, [str(folder / "01.txt")])
+    add(settings, embedder, folder, 1)
     layout = assert_matches_sqlite(settings, embedder)
     assert layout is not None and (layout.base, layout.count) == (2, 2)
 
