@@ -7,11 +7,13 @@ synthetic documents of 100 one-sentence passages whose 384-d vectors are a mixtu
 (as bench/vector_bench.py makes them), under the bundled embedder's manifest so that `qa index`
 opens it as its own. Then, on the same collection:
 
+- one article's commit made in process, once writing the whole vector index (as every commit
+  did before deltas) and once as qa makes it (only the commit's changes): the ratio of the two;
 - `qa index ARTICLE` run as a user runs it (a fresh process) for a few small real-text articles:
   wall time from process start, and the part of it spent committing;
-- the same commit made in process, once as qa makes it (only the commit's changes are written)
-  and once writing the whole vector index, as every commit did before: the ratio of the two;
-- a reader opening the collection after those commits: loading its vectors, and search p50.
+- `qa search` run as a user runs it after those commits (its vectors are the last base and the
+  deltas after it): wall time and peak RSS, and in process the time to load the vectors and
+  search p50.
 """
 
 from __future__ import annotations
@@ -62,16 +64,16 @@ def main() -> None:
     fill(settings, manifest, args.passages)
     articles = write_articles(home / "articles", args.articles)
 
-    users = [index_as_a_user(article) for article in articles[:-2]]
+    whole = commit_in_process(settings, embedder, articles[0], whole=True)
+    delta = commit_in_process(settings, embedder, articles[1], whole=False)
+    print(f"one article's commit in process: whole index written {whole:.2f}s; changes only {delta:.3f}s"
+          f" ({whole / delta:.0f}x less)")
+    users = [index_as_a_user(article) for article in articles[2:]]
     walls, commits = [u[0] for u in users], [u[1] for u in users]
     print(f"`qa index ARTICLE` into {args.passages:,} passages, {len(users)} articles one at a time:"
           f" wall median {statistics.median(walls):.2f}s (max {max(walls):.2f}s),"
           f" of which committing median {statistics.median(commits):.3f}s")
-
-    delta = commit_in_process(settings, embedder, manifest, articles[-2], whole=False)
-    whole = commit_in_process(settings, embedder, manifest, articles[-1], whole=True)
-    print(f"one article's commit in process: changes only {delta:.3f}s; whole index written {whole:.2f}s"
-          f" ({whole / delta:.0f}x)")
+    search_as_a_user()
     reader_figures(settings, manifest)
 
 
@@ -141,7 +143,7 @@ def index_as_a_user(article: Path) -> tuple[float, float]:
     return wall, report["commit_seconds"]
 
 
-def commit_in_process(settings: "Settings", embedder: "Embedder", manifest: "Manifest", article: Path, whole: bool) -> float:
+def commit_in_process(settings: "Settings", embedder: "Embedder", article: Path, whole: bool) -> float:
     """Seconds for one article's transaction; `whole` writes the whole index, as before deltas."""
     from qa.indexer import index_paths
     from qa.store import vector_files
@@ -154,6 +156,20 @@ def commit_in_process(settings: "Settings", embedder: "Embedder", manifest: "Man
     finally:
         vector_files.DELTA_MIN_VECTORS, vector_files.DELTA_SHARE = saved
     return report.commit_seconds
+
+
+def search_as_a_user() -> None:
+    command = [sys.executable, "-m", "qa", "search", "cargo unloaded at the pier", "--collection", COLLECTION]
+    walls, peaks = [], []
+    for _ in range(3):
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(process.pid, 0)
+        walls.append(time.perf_counter() - started)
+        peaks.append(usage.ru_maxrss / 1024)
+        if status:
+            sys.exit(f"qa search failed: {process.stderr.read().decode().strip() if process.stderr else status}")
+    print(f"`qa search` as a user: wall median {statistics.median(walls):.2f}s, peak RSS {max(peaks):.0f} MB")
 
 
 def reader_figures(settings: "Settings", manifest: "Manifest") -> None:
@@ -173,10 +189,9 @@ def reader_figures(settings: "Settings", manifest: "Manifest") -> None:
         t = time.perf_counter()
         index.search(query, 10)
         times.append((time.perf_counter() - t) * 1000)
-    rss = int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) / 1024
-    print(f"a reader after those commits: {index.count:,} vectors ({index.kind}, base generation"
-          f" {layout.base if layout else '?'}, {store.generation - (layout.base if layout else 0)} delta files)"
-          f" loaded in {load:.2f}s; search p50 {statistics.median(times):.2f} ms; process RSS {rss:.0f} MB")
+    print(f"in process: {index.count:,} vectors ({index.kind}, base generation {layout.base if layout else '?'}"
+          f" and {store.generation - (layout.base if layout else 0)} delta files) loaded in {load:.2f}s;"
+          f" search p50 {statistics.median(times):.2f} ms")
     store.close()
 
 
