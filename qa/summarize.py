@@ -114,7 +114,8 @@ def summarize(
         vector = embedder.embed([text])[0]
         return max(float(vector @ vectors[shortlisted.row[n]]) for n in cited)
 
-    checked = map_reduce(shortlisted.items, count, request.describe(title), generator, similarity, max_tokens, policy, on_text)
+    shown = shortlisted.shown(salience, request.scope, count, rules)
+    checked = map_reduce(shown, count, request.describe(title), generator, similarity, max_tokens, policy, on_text)
     generated = time.perf_counter()
     kept = dedupe([s for s in checked if s.supported])[:count]
     final = complete(kept, shortlisted, salience, similarity_matrix, count, request.words, rules.mmr_lambda)

@@ -93,11 +93,20 @@ def number(pool: list[ev.Evidence]) -> list[ev.Evidence]:
 
 @dataclass
 class Shortlist:
-    """The numbered sentences the model is shown, in the order it is shown them, and where each
-    came from in the pool: its row of the salience scores and of the vectors."""
+    """The numbered sentences a summary is made from, in the order the model would see them, and
+    where each came from in the pool: its row of the salience scores and of the vectors."""
 
     items: list[ev.Evidence]
     row: dict[int, int]  # citation number -> pool row
+
+    def shown(self, salience: list[float], scope: str, count: int, policy: SummaryPolicy) -> list[ev.Evidence]:
+        """What the model is shown: for a document or a topic, only the most salient few (in the
+        same order); the rest stay candidates for the quotes that complete the summary."""
+        if scope == "collection":
+            return self.items
+        wanted = max(policy.model_quotes_per_sentence * count, MIN_CANDIDATES)
+        chosen = set(sorted((item.n for item in self.items), key=lambda n: -salience[self.row[n]])[:wanted])
+        return [item for item in self.items if item.n in chosen]
 
 
 def shortlist(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from qa import evidence as ev
 from qa import prompts
@@ -38,8 +39,11 @@ class _CheckedDraft:
     """A map or reduce step's draft, verified sentence by sentence as each citation closes, so
     that drafting stops once the sentences keep failing (the quotes complete the summary)."""
 
-    def __init__(self, valid: set[int], pool: list[ev.Evidence], similarity: Similarity, policy: AnswerPolicy) -> None:
-        self.valid, self.pool, self.similarity, self.policy = valid, pool, similarity, policy
+    def __init__(
+        self, numbers: dict[int, int], pool: list[ev.Evidence], similarity: Similarity, policy: AnswerPolicy
+    ) -> None:
+        self.numbers = numbers  # the number the model was shown -> the quote's own number
+        self.pool, self.similarity, self.policy = pool, similarity, policy
         self.sentences: list[CheckedSentence] = []
         self._closed = 0  # citations closed in the draft so far
 
@@ -63,7 +67,8 @@ class _CheckedDraft:
 
     def _check(self, text: str) -> None:
         # verified against `pool`, the original sentences, whatever the step was shown
-        new = parse_answer(text, self.valid)[len(self.sentences) :]
+        new = [replace(sentence, citations=[self.numbers[n] for n in sentence.citations])
+               for sentence in parse_answer(text, set(self.numbers))[len(self.sentences) :]]
         self.sentences += check_sentences(new, self.pool, self.similarity, policy=self.policy.verify)
 
 
@@ -84,11 +89,14 @@ def map_reduce(
     """All generated sentences of the final step, each verified against the original quotes."""
 
     def step(labelled: list[tuple[int, str]]) -> list[CheckedSentence]:
-        valid = {n for n, _ in labelled}
-        checked = _CheckedDraft(valid, pool, similarity, policy)
+        # the model sees the quotes numbered 1, 2, 3...: a small model copies the pattern of the
+        # numbers it is shown, and gaps in them (quotes left out) made it cite worse
+        numbers = {shown: n for shown, (n, _) in enumerate(labelled, 1)}
+        checked = _CheckedDraft(numbers, pool, similarity, policy)
+        shown_quotes = [(shown, text) for shown, (_, text) in enumerate(labelled, 1)]
         draft = generate_text(
-            generator, summary_messages(labelled, count, scope), max_tokens=max_tokens,
-            grammar=prompts.answer_grammar(sorted(valid), max_sentences=count), on_text=on_text, stop=checked.read,
+            generator, summary_messages(shown_quotes, count, scope), max_tokens=max_tokens,
+            grammar=prompts.answer_grammar(sorted(numbers), max_sentences=count), on_text=on_text, stop=checked.read,
         )
         if on_text:
             on_text("\n")

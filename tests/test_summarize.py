@@ -97,6 +97,26 @@ def test_inventing_generator_is_dropped_and_completed_extractively(wiki_indexed,
     assert_citations_resolve(payload)
 
 
+def test_the_model_sees_quotes_numbered_from_one_and_its_citations_map_back():
+    """A document summary shows the model a few of its candidate quotes, numbered 1, 2, 3...;
+    what the model cites is mapped back to the quotes' own numbers."""
+    shown = []
+
+    def copy_and_record(messages):
+        shown.append([n for n, _ in quotes_in(messages)])
+        return copy_first_two(messages)
+
+    SCRIPTS["current"] = copy_and_record
+    payload = run("summarize", "1", "--model", "scripted:current", "--json", "--sentences", "3")
+    assert shown == [list(range(1, 7))]  # 6 of the 9 candidates, renumbered for the model
+    generated = [s for s in payload["sentences"] if s["supported"]]
+    assert len(generated) == 2
+    by_number = {c["n"]: c for c in payload["citations"]}
+    for sentence in generated:
+        assert sentence["text"].rstrip(".") in by_number[sentence["citations"][0]]["quote"]
+    assert max(by_number) > 6  # the quotes' own numbers, among all 9 candidates
+
+
 INVENTIONS = ["Officials confirmed 9,999 casualties.", "The deal cost 42 billion dollars.", "Rebels seized 77 tanks.",
               "Talks collapsed in 1905.", "Mayor Quint resigned on 3 May.", "Snow closed 88 schools."]
 
