@@ -8,7 +8,7 @@
 - `qa summarize 1` on `seeds/` run as a user runs it (a fresh process, warm files): wall seconds
   from process start, three times.
 
-With --against, another checkout of qa (e.g. `git worktree add /tmp/old 15b7fd8`) is measured the
+With --against, another checkout of qa (e.g. `git worktree add ../qa-old 15b7fd8`) is measured the
 same way, its processes taking turns with this one's, so both share the machine's state.
 The collection is the one `bench/gold_eval.py --set gold --home DIR` builds (bench-gold).
 """
