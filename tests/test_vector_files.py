@@ -10,7 +10,7 @@ from qa.indexer import index_paths, manifest_for
 from qa.store import vector_files
 from qa.store import vectors as vector_module
 from qa.store.collection import LAYOUT_KEY, Collection
-from qa.store.vector_files import VectorDelta, VectorLayout
+from qa.store.vector_files import StoredDelta, VectorDelta, VectorLayout
 from qa.store.vectors import FaissVectorIndex
 
 
@@ -166,14 +166,14 @@ def test_a_delta_file_round_trips_and_refuses_damage(tmp_path):
     delta.remove(np.array([5, 1]))  # 5 was added by this commit: it is simply not added
     assert set(delta.added) == {4} and delta.removed == {1, 5} and delta.size == 3
     delta.save(tmp_path / "d", 3)
-    loaded = VectorDelta.load(tmp_path / "d", 3)
-    assert loaded.removed == {1, 5} and list(loaded.added) == [4]
-    np.testing.assert_array_equal(loaded.added[4], np.eye(2, 3, dtype=np.float32)[0])
+    loaded = StoredDelta.load(tmp_path / "d", 3)
+    assert set(loaded.removed.tolist()) == {1, 5} and loaded.ids.tolist() == [4]
+    np.testing.assert_array_equal(loaded.vectors[0], np.eye(2, 3, dtype=np.float32)[0])
     with pytest.raises(ValueError, match="wrong shape"):
-        VectorDelta.load(tmp_path / "d", 4)
+        StoredDelta.load(tmp_path / "d", 4)
     (tmp_path / "d").write_bytes(b"PK\x03\x04 not really")
     with pytest.raises(ValueError, match="unreadable"):
-        VectorDelta.load(tmp_path / "d", 3)
+        StoredDelta.load(tmp_path / "d", 3)
 
 
 def test_layout_round_trips():

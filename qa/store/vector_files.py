@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa.store.vectors import FaissVectorIndex
+from qa.store.vectors import FaissVectorIndex, needs_training
 
 if TYPE_CHECKING:
     import numpy as np
@@ -73,8 +73,6 @@ class VectorLayout:
 
     def takes_delta(self, generation: int, delta: "VectorDelta", count: int) -> bool:
         """Whether generation `generation` (holding `count` vectors) may be written as `delta`."""
-        from qa.store.vectors import needs_training
-
         allowance = max(DELTA_MIN_VECTORS, DELTA_SHARE * self.base_count)
         return (
             self.pending + delta.size <= allowance
@@ -109,39 +107,56 @@ class VectorDelta:
             self.removed.add(passage_id)
 
     def apply(self, index: FaissVectorIndex) -> None:
-        import numpy as np
-
-        index.remove(np.array(sorted(self.removed), dtype=np.int64))
-        if self.added:
-            ids = np.array(list(self.added), dtype=np.int64)
-            index.add(ids, np.stack(list(self.added.values())).astype(np.float32))
+        self.stored(index.dimension).apply(index)
 
     def save(self, path: Path, dimension: int) -> None:
+        self.stored(dimension).save(path)
+
+    def stored(self, dimension: int) -> "StoredDelta":
+        """The changes as the arrays a delta file holds."""
         import numpy as np
 
-        ids = np.array(list(self.added), dtype=np.int64)
-        vectors = np.stack(list(self.added.values())).astype(np.float32) if self.added else np.zeros((0, dimension), np.float32)
+        vectors = np.stack(list(self.added.values())) if self.added else np.zeros((0, dimension))
+        return StoredDelta(
+            np.array(sorted(self.removed), dtype=np.int64), np.array(list(self.added), dtype=np.int64),
+            vectors.astype(np.float32),
+        )
+
+
+@dataclass(frozen=True)
+class StoredDelta:
+    """A delta file's contents: read back as arrays and applied as they are (a reader may load
+    deltas of hundreds of thousands of vectors)."""
+
+    removed: "np.ndarray"
+    ids: "np.ndarray"
+    vectors: "np.ndarray"
+
+    def apply(self, index: FaissVectorIndex) -> None:
+        index.remove(self.removed)
+        index.add(self.ids, self.vectors)
+
+    def save(self, path: Path) -> None:
+        import numpy as np
+
         with open(path, "wb") as handle:
-            np.savez(handle, removed=np.array(sorted(self.removed), dtype=np.int64), ids=ids, vectors=vectors)
+            np.savez(handle, removed=self.removed, ids=self.ids, vectors=self.vectors)
             handle.flush()
             os.fsync(handle.fileno())
 
     @classmethod
-    def load(cls, path: Path, dimension: int) -> "VectorDelta":
+    def load(cls, path: Path, dimension: int) -> "StoredDelta":
         """Raises ValueError when the file is missing, damaged or of another dimension."""
         import numpy as np
 
         try:
             with np.load(path, allow_pickle=False) as data:
-                removed, ids, vectors = data["removed"], data["ids"], data["vectors"]
+                stored = cls(data["removed"], data["ids"], data["vectors"])
         except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise ValueError(f"{path.name} is missing or unreadable ({exc})") from None
-        if vectors.shape != (len(ids), dimension):
-            raise ValueError(f"{path.name} holds vectors of the wrong shape {vectors.shape}")
-        delta = cls()
-        delta.removed = set(removed.tolist())
-        delta.added = dict(zip(ids.tolist(), vectors))
-        return delta
+        if stored.vectors.shape != (len(stored.ids), dimension):
+            raise ValueError(f"{path.name} holds vectors of the wrong shape {stored.vectors.shape}")
+        return stored
 
 
 def vector_path(directory: Path, generation: int, tmp: bool = False, delta: bool = False) -> Path:
@@ -189,7 +204,7 @@ class VectorFiles:
         if index.dimension != dimension:
             raise ValueError(f"{path.name} holds vectors of {index.dimension} dimensions, not {dimension}")
         for later in range(base + 1, generation + 1):
-            VectorDelta.load(self._committed(later, generation, delta=True), dimension).apply(index)
+            StoredDelta.load(self._committed(later, generation, delta=True), dimension).apply(index)
         return index
 
     def load(
