@@ -145,14 +145,14 @@ def generate_text(
 ) -> str:
     """Run the generator to the end, or until `stop` says the text so far is enough, passing each
     piece to `on_text` as it arrives."""
-    pieces: list[str] = []
+    text = ""
     for piece in generator.generate(messages, max_tokens=max_tokens, grammar=grammar):
-        pieces.append(piece)
+        text += piece
         if on_text:
             on_text(piece)
-        if stop is not None and stop("".join(pieces)):
+        if stop is not None and stop(text):
             break
-    return "".join(pieces)
+    return text
 
 
 def completion_prompt(messages: list[Message]) -> str:

@@ -54,9 +54,10 @@ class _CheckedDraft:
 
     def read(self, draft: str) -> bool:
         """The draft so far; True when drafting should stop."""
-        if draft.count("]") == self._closed:
+        closed = draft.count("]")
+        if closed == self._closed:
             return False
-        self._closed = draft.count("]")
+        self._closed = closed
         self._check(_closed_part(draft))
         return self.failing()
 
