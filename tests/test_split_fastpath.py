@@ -17,14 +17,14 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from qa.ingest import split
+from qa.ingest import segmenter, split
 
 FASTER = pysbd.__version__ == "0.3.4"  # the version the faster segmenter is written against
 PLAIN = pysbd.Segmenter(language="en", clean=False)
 
 
 def assert_same_as_pysbd(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert split._segmenter().segment(text) == PLAIN.segment(text)
+    assert segmenter.english_segmenter().segment(text) == PLAIN.segment(text)
     faster = split.split_sentences(text)
     with monkeypatch.context() as patched:
         patched.setattr(split, "_segmenter", lambda: PLAIN)
@@ -111,7 +111,7 @@ PROSE = st.lists(st.tuples(TOKENS, SEPARATORS), max_size=40).map(lambda parts: "
 @hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(PROSE)
 def test_any_mix_of_tricky_tokens_splits_as_pysbd(text):
-    assert split._segmenter().segment(text) == PLAIN.segment(text)
+    assert segmenter.english_segmenter().segment(text) == PLAIN.segment(text)
 
 
 REWRITTEN_RULES = [
@@ -131,7 +131,7 @@ RULE_TEXTS = st.text(alphabet=st.sampled_from(list("1.∯ \r\nCoKGAPMa°[],-)x")
 
 @pytest.mark.parametrize("pattern", REWRITTEN_RULES)
 def test_a_rule_with_its_lookbehind_after_the_character_is_rewritten(pattern):
-    faster = split._character_first(pattern)
+    faster = segmenter._character_first(pattern)
     assert faster != pattern and faster.startswith(("\\.", "∯", "(\\.|∯)"))
 
 
@@ -140,15 +140,15 @@ def test_a_rule_with_its_lookbehind_after_the_character_is_rewritten(pattern):
 def test_rewritten_rules_replace_exactly_what_pysbd_replaces(text):
     for pattern in REWRITTEN_RULES:
         replacement = r"∯\2\r\7" if pattern.count("(") > 5 else "#"
-        assert re.sub(split._character_first(pattern), replacement, text) == re.sub(pattern, replacement, text)
-    plain, faster = split._CONTINUOUS_PUNCTUATION
+        assert re.sub(segmenter._character_first(pattern), replacement, text) == re.sub(pattern, replacement, text)
+    plain, faster = segmenter._CONTINUOUS_PUNCTUATION
     marks = text.replace("1", "!").replace("x", "?")
     assert [m.span() for m in re.finditer(faster, marks)] == [m.span() for m in re.finditer(plain, marks)]
 
 
 @pytest.mark.parametrize("pattern", [r"(?<=\s)(\.\s){3}\.", r"\.(?=\d)", r"\.\.\.(?=\s+[A-Z])"])
 def test_rules_of_another_shape_are_left_as_they_are(pattern):
-    assert split._character_first(pattern) == pattern
+    assert segmenter._character_first(pattern) == pattern
 
 
 def test_only_the_listed_characters_match_an_ascii_letter_but_lowercase_to_another():
@@ -161,4 +161,4 @@ def test_only_the_listed_characters_match_an_ascii_letter_but_lowercase_to_anoth
         for code in range(sys.maxunicode + 1)
         if letter.fullmatch(chr(code)) and chr(code).lower() not in lowercase
     }
-    assert found == set(split._LOWERCASE_MISMATCHES)
+    assert found == set(segmenter._LOWERCASE_MISMATCHES)
