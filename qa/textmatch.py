@@ -8,6 +8,7 @@ their data in the wheel.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Set
 from functools import lru_cache
@@ -80,6 +81,17 @@ _COUNT_WORD = re.compile(rf"\b({'|'.join(COUNT_WORDS)})\b")
 _INITIALS_DOT = re.compile(r"(?<=[A-Z])\.")
 _POSSESSIVE = re.compile(r"['’]s$")
 _DEMONYM_ENDINGS = ("n", "an", "ian", "ians", "ans", "ns", "s", "'s", "’s", "ese", "ish", "i")
+
+
+_KEY_WORD = re.compile(r"\w+")
+
+
+def text_key(text: str) -> int:
+    """A passage's words, lowercased and without punctuation, hashed to a signed 64-bit integer
+    (an SQLite INTEGER): equal for copies of one passage that differ only in case, spacing, quote
+    marks or punctuation, as syndicated articles do."""
+    normalized = " ".join(_KEY_WORD.findall(text.lower()))
+    return int.from_bytes(hashlib.blake2b(normalized.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 def words(text: str) -> list[str]:

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from qa.cli import main
 from qa.dates import date_in_text, parse_bound
 from qa.store.collection import source_matches
+from qa.store.migrations import MIGRATIONS
 from tests.scripted import SCRIPTS
 
 COLLECTION = "filters"
@@ -275,9 +276,12 @@ def test_top_k_comes_from_the_filtered_documents(run, tmp_path):
         (folder / f"old{i:02}.txt").write_text(
             f"Old {i}\n\nPublished: 2016-05-{i % 28 + 1:02}\n\nCeasefire talks ceasefire talks resumed, round {i}.\n"
         )
-    for i in range(6):  # weaker matches, dated March 2017
+    crops = ["wheat", "barley", "maize", "rye", "oats", "potatoes"]
+    places = ["Kharkiv", "Poltava", "Sumy", "Odesa", "Vinnytsia", "Cherkasy"]
+    for i in range(6):  # weaker matches, dated March 2017, each its own report (not copies of one)
         (folder / f"new{i}.txt").write_text(
-            f"New {i}\n\nPublished: 2017-03-{i + 1:02}\n\nFarmers planted wheat while the ceasefire held, field {i}.\n"
+            f"New {i}\n\nPublished: 2017-03-{i + 1:02}\n\nNear {places[i]}, farmers planted {crops[i]} while the"
+            " ceasefire held.\n"
         )
     assert run("index", str(folder)).exit_code == 0
     unfiltered = _search(run)
@@ -367,10 +371,13 @@ def test_summarize_document_takes_no_filters(run, indexed):
 
 
 def _downgrade_to_schema_1(qa_home):
-    """What qa wrote before migration 2: no date_source column, dates only from HTML metadata."""
+    """What qa wrote before migration 2: no date_source column, dates only from HTML metadata (and
+    no passage text keys, migration 3)."""
     conn = sqlite3.connect(qa_home / "collections" / COLLECTION / "qa.db", isolation_level=None)
     conn.execute("UPDATE documents SET date = NULL WHERE format != 'html'")
     conn.execute("ALTER TABLE documents DROP COLUMN date_source")
+    conn.execute("DROP INDEX passages_text_key")
+    conn.execute("ALTER TABLE passages DROP COLUMN text_key")
     conn.execute("DELETE FROM _migrations WHERE version >= 2")
     conn.close()
 
@@ -386,5 +393,5 @@ def test_an_older_collection_is_migrated_on_open_with_dates_from_text_and_files(
     assert hits["Observers report"][1] == "metadata"
     assert "Prisoner swap" not in hits
     conn = sqlite3.connect(qa_home / "collections" / COLLECTION / "qa.db")
-    assert conn.execute("SELECT MAX(version) FROM _migrations").fetchone()[0] == 2
+    assert conn.execute("SELECT MAX(version) FROM _migrations").fetchone()[0] == len(MIGRATIONS)
     conn.close()

@@ -42,6 +42,7 @@ from qa.store.migrations import MIGRATIONS, check_version, migrate
 from qa.store.rows import DocumentFilter, DocumentRow, Manifest, PassageRow, Scope, SentenceRow, source_matches
 from qa.store.vector_files import VectorDelta, VectorFiles, VectorLayout
 from qa.store.vectors import FaissVectorIndex
+from qa.textmatch import text_key
 
 if TYPE_CHECKING:
     import numpy as np
@@ -60,8 +61,9 @@ LAYOUT_KEY = "vector_layout"  # meta: the committed generation's VectorLayout
 LOCK_NAME = "write.lock"
 
 
-# The schema version that added documents.date_source (see store.migrations).
+# The schema versions that added documents.date_source and passages.text_key (see store.migrations).
 DATED_SCHEMA = 2
+KEYED_SCHEMA = 3
 # SQLite's largest INTEGER; an id typed past it names no document.
 MAX_ROW_ID = 2**63 - 1
 
@@ -153,7 +155,7 @@ class Collection:
         self._whole_file = False  # the open transaction writes the whole index, not a delta
         # seconds spent committing (writing vector files and the SQLite commit), for reports
         self.commit_seconds = 0.0
-        self._dated_schema = True  # documents.date_source exists (schema 2)
+        self._schema = len(MIGRATIONS)  # lower only in a reader of a collection that could not be upgraded
 
     # ----- opening -------------------------------------------------------------------------
 
@@ -191,7 +193,7 @@ class Collection:
             if _upgrade(settings):
                 conn.close()
                 return cls.open_reader(settings, manifest)
-            collection._dated_schema = version >= DATED_SCHEMA
+            collection._schema = version
         if manifest is not None:
             collection.check_manifest(manifest)
         return collection
@@ -503,15 +505,16 @@ class Collection:
         )
         passage_ids: list[int] = []
         for ordinal, (passage, vector) in enumerate(zip(passages, vectors)):
+            passage_text = text[passage.start : passage.end]
             cursor = self.conn.execute(
                 sql.INSERT_PASSAGE,
                 (doc_id, ordinal, passage.start, passage.end, passage.first_sentence,
-                 passage.last_sentence, passage.paragraph, passage.page),
+                 passage.last_sentence, passage.paragraph, passage.page, text_key(passage_text)),
             )
             passage_id = _inserted(cursor)
             passage_ids.append(passage_id)
             self.conn.execute(sql.INSERT_VECTOR, (passage_id, np.asarray(vector, dtype=np.float32).tobytes()))
-            self.conn.execute(sql.INSERT_FTS, (passage_id, text[passage.start : passage.end]))
+            self.conn.execute(sql.INSERT_FTS, (passage_id, passage_text))
         ids, matrix = np.array(passage_ids, dtype=np.int64), np.asarray(vectors, dtype=np.float32)
         self._delta.add(ids, matrix)
         self._count_change += len(passage_ids)
@@ -557,9 +560,13 @@ class Collection:
     # ----- reading ---------------------------------------------------------------------------
 
     def _dated(self, statement: str, **values: str) -> str:
-        """`statement` with its date source column: none in a collection that could not be
-        migrated (a read-only file), which is read without date sources."""
-        return statement.format(date_source="d.date_source" if self._dated_schema else "NULL", **values)
+        """`statement` with its date source and text key columns: none in a collection that could
+        not be migrated (a read-only file), which is read without them."""
+        return statement.format(
+            date_source="d.date_source" if self._schema >= DATED_SCHEMA else "NULL",
+            text_key="p.text_key" if self._schema >= KEYED_SCHEMA else "NULL",
+            **values,
+        )
 
     def is_empty(self) -> bool:
         """No documents; one indexed lookup, unlike documents() which counts every passage."""
@@ -599,6 +606,16 @@ class Collection:
         marks = ",".join("?" * len(passage_ids))
         rows = self.conn.execute(self._dated(sql.PASSAGES_BY_ID, marks=marks), list(passage_ids)).fetchall()
         return {row["id"]: PassageRow(**dict(row)) for row in rows}
+
+    def copies(self, keys: Sequence[int]) -> dict[int, list[tuple[int, int]]]:
+        """The (passage id, document id) of the passages holding each of these text keys (copies of
+        one passage's words in several articles), oldest first; one indexed lookup."""
+        if not keys or self._schema < KEYED_SCHEMA:
+            return {}
+        found: dict[int, list[tuple[int, int]]] = {}
+        for passage_id, key, doc_id in self.conn.execute(sql.PASSAGES_WITH_KEYS, (json.dumps(sorted(set(keys))),)):
+            found.setdefault(key, []).append((passage_id, doc_id))
+        return found
 
     def scope(self, wanted: DocumentFilter) -> Scope:
         """The documents `wanted` leaves, read from one pass over ids, sources and dates."""
@@ -722,6 +739,9 @@ class Collection:
             "passages": self.conn.execute(sql.COUNT_PASSAGES).fetchone()[0],
             "sentences": self.conn.execute(sql.COUNT_SENTENCES).fetchone()[0],
             "characters": self.conn.execute(sql.COUNT_CHARACTERS).fetchone()[0],
+            # passages whose words another passage holds already: copies search shows once
+            "repeated_passages": self.conn.execute(sql.COUNT_REPEATED_PASSAGES).fetchone()[0]
+            if self._schema >= KEYED_SCHEMA else 0,
         }
 
 
@@ -803,8 +823,11 @@ class EmptyCollection(Collection):
     def keyword_search(self, query: str, k: int, doc_ids: "frozenset[int] | None" = None) -> list[tuple[int, float]]:
         return []
 
+    def copies(self, keys: Sequence[int]) -> dict[int, list[tuple[int, int]]]:
+        return {}
+
     def _counts(self) -> dict[str, int]:
-        return {"documents": 0, "passages": 0, "sentences": 0, "characters": 0}
+        return {"documents": 0, "passages": 0, "sentences": 0, "characters": 0, "repeated_passages": 0}
 
 
 def _inserted(cursor: sqlite3.Cursor) -> int:

@@ -91,7 +91,28 @@ def m002_document_dates(conn: sqlite3.Connection) -> None:
         if found is not None:
             conn.execute("UPDATE documents SET date = ?, date_source = ? WHERE id = ?", (found.isoformat(), kind, doc_id))
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_document_dates]
+
+def m003_passage_keys(conn: sqlite3.Connection) -> None:
+    """Each passage's text key (textmatch.text_key), indexed: copies of one passage in several
+    articles (syndicated news) are found by one lookup, shown once, with their other sources."""
+    from qa.textmatch import text_key
+
+    conn.execute("ALTER TABLE passages ADD COLUMN text_key INTEGER")
+    last = 0
+    while True:  # a few thousand at a time: a large collection's text is not held in memory at once
+        rows = conn.execute(
+            "SELECT p.id, substr(d.text, p.start + 1, p.end - p.start) FROM passages p"
+            " JOIN documents d ON d.id = p.doc_id WHERE p.id > ? ORDER BY p.id LIMIT 5000",
+            (last,),
+        ).fetchall()
+        if not rows:
+            break
+        conn.executemany("UPDATE passages SET text_key = ? WHERE id = ?", [(text_key(text), pid) for pid, text in rows])
+        last = rows[-1][0]
+    conn.execute("CREATE INDEX passages_text_key ON passages(text_key)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_document_dates, m003_passage_keys]
 
 
 def migrate(conn: sqlite3.Connection) -> int:

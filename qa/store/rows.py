@@ -58,6 +58,7 @@ class PassageRow:
     date: str | None = None
     document_date: str | None = None  # the date filters compare and results show, of any source
     date_source: str | None = None
+    text_key: int | None = None  # textmatch.text_key of its text; None in a collection not yet upgraded
 
     @property
     def location(self) -> str:

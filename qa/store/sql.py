@@ -35,8 +35,8 @@ UPDATE_DOCUMENT = (
 INSERT_PAGE = "INSERT INTO pages (doc_id, page, start, end) VALUES (?, ?, ?, ?)"
 INSERT_SENTENCE = "INSERT INTO sentences (doc_id, ordinal, start, end, paragraph, page) VALUES (?, ?, ?, ?, ?, ?)"
 INSERT_PASSAGE = (
-    "INSERT INTO passages (doc_id, ordinal, start, end, first_sentence, last_sentence, paragraph, page)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO passages (doc_id, ordinal, start, end, first_sentence, last_sentence, paragraph, page, text_key)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_VECTOR = "INSERT INTO vectors (passage_id, vector) VALUES (?, ?)"
 INSERT_FTS = "INSERT INTO passages_fts (rowid, text) VALUES (?, ?)"
@@ -74,8 +74,14 @@ PASSAGES_BY_ID = (
     "SELECT p.id, p.doc_id, p.ordinal, p.start, p.end, p.first_sentence, p.last_sentence, p.paragraph,"
     " p.page, substr(d.text, p.start + 1, p.end - p.start) AS text, d.title, d.source,"
     " CASE WHEN {date_source} = 'file' THEN NULL ELSE d.date END AS date, d.date AS document_date,"
-    " {date_source} AS date_source FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.id IN ({marks})"
+    " {date_source} AS date_source, {text_key} AS text_key"
+    " FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.id IN ({marks})"
 )
+# the passages whose text key is one of these (copies of one passage's words), oldest first
+PASSAGES_WITH_KEYS = (
+    "SELECT id, text_key, doc_id FROM passages WHERE text_key IN (SELECT value FROM json_each(?)) ORDER BY id"
+)
+COUNT_REPEATED_PASSAGES = "SELECT COUNT(text_key) - COUNT(DISTINCT text_key) FROM passages"
 DOCUMENT_PASSAGE_IDS = "SELECT id FROM passages WHERE doc_id = ? ORDER BY ordinal"
 PASSAGE_IDS_OF_DOCUMENTS = "SELECT id FROM passages WHERE doc_id IN (SELECT value FROM json_each(?)) ORDER BY id"
 SENTENCES = (
