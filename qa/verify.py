@@ -25,6 +25,7 @@ from qa.textmatch import (
     coverage,
     digit_numbers,
     names,
+    normalize_number,
     numbers,
     stem,
     words,
@@ -367,6 +368,49 @@ def modifier_swap(sentence: str, cited_text: str) -> str | None:
     return None
 
 
+_NAME_REACH = 12  # tokens back from a number to the name it is about, within its clause
+
+
+def _number_frames(tokens: list[str]) -> list[tuple[str, str, str, str | None, str]]:
+    """(number, stem of the word before, stem of the word after, the nearest name before it) for
+    each number between two words, one of them not a function word, and the three words as written:
+    "VVD party was set to win 33 seats" gives ("33", "win", "seat", "VVD", "win 33 seats")."""
+    frames = []
+    for at in range(1, len(tokens) - 1):
+        number, before, after = tokens[at], tokens[at - 1], tokens[at + 1]
+        if not (number[0].isdigit() and before[0].isalpha() and after[0].isalpha()):
+            continue
+        if before.lower() in STOPWORDS and after.lower() in STOPWORDS:
+            continue
+        name = None
+        for token in reversed(tokens[max(0, at - _NAME_REACH) : at]):
+            if not token[0].isalnum():
+                break  # the clause ends
+            if token[0].isupper() and token.lower() not in STOPWORDS:
+                name = token
+                break
+        frames.append((normalize_number(number), stem(before.lower()), stem(after.lower()), name,
+                       f"{before} {number} {after}"))
+    return frames
+
+
+def number_swap(sentence: str, cited_text: str) -> str | None:
+    """"the VVD won 20 seats" where the cited text has "the VVD party was set to win 33 seats, with
+    the PVV second with 20 seats": a number the cited text gives, put in the frame (the words each
+    side and the name before) where the cited text gives another number."""
+    source = _number_frames(_CLAUSE_TOKEN.findall(cited_text))
+    for number, before, after, name, written in _number_frames(_CLAUSE_TOKEN.findall(sentence)):
+        if name is None:
+            continue
+        same_frame = [(n, who, text) for n, b, a, who, text in source if (b, a) == (before, after)]
+        if any(n == number for n, _, _ in same_frame):
+            continue
+        rival = next((text for _, who, text in same_frame if who == name), None)
+        if rival is not None:
+            return f"'{name} ... {written}' where the cited text has '{name} ... {rival}'"
+    return None
+
+
 def new_action(sentence: str, source_stems: set[str]) -> str | None:
     """A stated action ("married", "commissioned") that the cited text never states: the claim's
     predicate is its own, whatever the words around it."""
@@ -465,6 +509,9 @@ def verify_sentence(
     swapped = modifier_swap(body, texts)
     if swapped:
         reasons.append(swapped)
+    renumbered = number_swap(body, texts)
+    if renumbered:
+        reasons.append(renumbered)
     role = role_problem(body, [c.text for c in cited])
     if role:
         reasons.append(role)

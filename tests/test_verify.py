@@ -6,7 +6,7 @@ import pytest
 
 from qa.question import analyze
 from qa.textmatch import content_stems, coverage, name_in, names, numbers, stem
-from qa.verify import Cited, order_agreement, unsupported_facts, verify_sentence
+from qa.verify import Cited, number_swap, order_agreement, unsupported_facts, verify_sentence
 
 SEED_TITLE = (
     "Putin refused a ceasefire, demanding an end to military aid to Ukraine, "
@@ -172,3 +172,37 @@ def test_sentence_that_only_repeats_question_rejected():
     assert verify_sentence(answered, [Cited(RELEASE)], similarity=0.9, question=question).supported
 
 
+
+
+DUTCH = (
+    "With more than 93 percent of votes counted, Rutte's liberal VVD party was set to win 33 seats, making it the"
+    " largest in the new 150-seat parliament, with Wilders and his Freedom Party (PVV) beaten into second place with"
+    " 20 seats, the Dutch national broadcaster NOS said on Thursday."
+)
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        # the default model's draft on the news archive: PVV's 20 given to the VVD
+        "With more than 93 percent of votes counted, Rutte's liberal VVD party was set to win 20 seats in the Dutch"
+        " parliament, with Wilders and his Freedom Party (PVV) beaten into second place with 20 seats.",
+        "Rutte's VVD party was set to win 150 seats.",
+    ],
+)
+def test_a_number_moved_into_another_numbers_frame_is_rejected(claim):
+    verdict = verify_sentence(claim, [Cited(DUTCH)], 0.9)
+    assert not verdict.supported
+    assert any("where the cited text has 'VVD ... win 33 seats'" in reason for reason in verdict.reasons)
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Rutte's liberal VVD party was set to win 33 seats in the new 150-seat parliament.",
+        "Wilders and his Freedom Party (PVV) were beaten into second place with 20 seats.",
+        "The PVV was set to win 20 seats.",  # another name: not the VVD's frame
+    ],
+)
+def test_numbers_in_their_own_frames_are_not_swaps(claim):
+    assert number_swap(claim, DUTCH) is None
