@@ -47,9 +47,15 @@ def unmatched_sources(item: GoldItem, documents: list[tuple[int, str]]) -> list[
     return [str(e) for e in item.expected_sources if not any(source_matches(e, d, s) for d, s in documents)]
 
 
-def first_hit(retrieved: list[int], expected: set[int]) -> int | None:
-    """1-based rank of the first retrieved passage from an expected document, or None."""
-    return next((rank for rank, doc_id in enumerate(retrieved, start=1) if doc_id in expected), None)
+def first_hit(retrieved: list[int], expected: set[int], copies: list[list[int]] | None = None) -> int | None:
+    """1-based rank of the first retrieved passage from an expected document, or None. A passage's
+    copies (`copies[i]`: the documents of the copies folded into passage i, listed with it) count
+    at its rank: a reader is shown them there."""
+    return next(
+        (rank for rank, doc_id in enumerate(retrieved, start=1)
+         if doc_id in expected or (copies and rank <= len(copies) and expected & set(copies[rank - 1]))),
+        None,
+    )
 
 
 # ----- citations ---------------------------------------------------------------------------------
@@ -154,6 +160,7 @@ class Outcome:
     expected: set[int] = field(default_factory=set)  # ids of the expected documents found in the collection
     required_met: bool | None = None  # None: no required facts, or an abstain line
     citation_checks: list[CitationCheck] = field(default_factory=list)
+    copies: list[list[int]] = field(default_factory=list)  # document ids of each top-k passage's copies
 
     @property
     def abstained(self) -> bool:
@@ -161,7 +168,7 @@ class Outcome:
 
     @property
     def rank(self) -> int | None:
-        return first_hit(self.retrieved, self.expected)
+        return first_hit(self.retrieved, self.expected, self.copies)
 
     def problems(self, k: int) -> list[str]:
         """Why this question counts as failed, one phrase each; empty when it passed."""
@@ -192,7 +199,7 @@ class Outcome:
             "kind": "answer" if self.item.answerable else "abstain", "question": self.item.question,
             "answer": self.result.answer, "mode": self.result.mode, "reason": self.result.reason,
             "expected_sources": list(self.item.expected_sources), "expected_doc_ids": sorted(self.expected),
-            "retrieved_doc_ids": self.retrieved, "rank": rank,
+            "retrieved_doc_ids": self.retrieved, "copy_doc_ids": self.copies, "rank": rank,
             "hit": rank is not None if self.item.expected_sources else None,
             "reciprocal_rank": (1 / rank if rank else 0.0) if self.item.expected_sources else None,
             "required": list(self.item.required), "required_met": self.required_met,
@@ -432,6 +439,7 @@ def evaluate(
         checks = check_citations(result, store, engine.embedder, engine.policy)
         expected = expected_documents(item, documents[item.collection or ""])
         outcome = grade(item, result, store, seconds, [h.passage.doc_id for h in hits], expected, checks)
+        outcome.copies = [[copy.doc_id for copy in h.copies] for h in hits]
         outcomes.append(outcome)
         if on_outcome:
             on_outcome(outcome)

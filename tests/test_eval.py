@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from qa.answer import AnswerResult, Part
 from qa.cli import main
-from qa.evaluation import Outcome, check_citations, source_matches, tally
+from qa.evaluation import Outcome, check_citations, first_hit, source_matches, tally
 from qa.generate import register_generator
 from qa.gold_file import GoldItem
 from qa.policy import default_policy
@@ -287,3 +287,10 @@ def test_real_model_on_gold_questions(real_env, tmp_path):
     assert overall["citation_precision"] == 1.0 and overall["unsupported_in_answer"] == 0
     table = CliRunner().invoke(main, ["eval", str(path), "-c", "gold"], catch_exceptions=False).stdout
     assert "recall@5" in table and "policy default@" in table
+
+
+def test_a_copy_listed_with_a_passage_counts_at_its_rank():
+    """Search folds another article's copy of a passage into it and shows it there ("also in")."""
+    assert first_hit([4, 5, 6], {9}) is None
+    assert first_hit([4, 5, 6], {9}, [[], [7, 9], []]) == 2
+    assert first_hit([4, 9, 6], {9}, [[9], [], []]) == 1
