@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from qa.cli import main
-from qa.retrieve import MAX_COPIES, fold_copies
+from qa.cli.lookup import also_in
+from qa.retrieve import MAX_COPIES, Hit, fold_copies
 from qa.store.migrations import MIGRATIONS
 from qa.store.rows import PassageRow
 from qa.textmatch import text_key
@@ -119,3 +120,11 @@ def test_an_older_collection_gets_text_keys_when_opened(run, tmp_path, qa_home):
     keys = conn.execute("SELECT COUNT(DISTINCT text_key), COUNT(text_key), COUNT(*) FROM passages").fetchone()
     conn.close()
     assert keys == (3, 5, 5)  # every passage keyed; the three outlets share one key
+
+
+def test_copies_are_named_by_article_and_an_overlapping_window_by_its_place():
+    kept = _row(1, WIRE, 7)
+    window = PassageRow(4, 1, 1, 0, 10, 0, 0, 3, None, "As " + WIRE, "t1", "s1", text_key=9)  # doc 1, para. 3
+    copies = (_row(2, WIRE.upper(), 7), _row(3, WIRE + " Talks go on.", 8), window)
+    shown = also_in(Hit(kept, 0.8, 0.8, 1, copies))
+    assert shown == "same text also in: t2 (doc 2); nearly the same in: t3 (doc 3); overlaps para. 3 of this article"

@@ -44,16 +44,20 @@ def hit_as_dict(rank: int, hit: Hit) -> dict:
 
 def also_in(hit: Hit, shown: int = 3) -> str:
     """Where a hit's copies are: "same text also in: Title (doc 12) and 5 more; nearly the same in:
-    Other (doc 40)"."""
+    Other (doc 40); overlaps para. 4 of this article"."""
     from qa.retrieve import same_words
 
-    same = [c for c in hit.copies if same_words(c, hit.passage)]
-    near = [c for c in hit.copies if not same_words(c, hit.passage)]
+    elsewhere = [c for c in hit.copies if c.doc_id != hit.passage.doc_id]
+    same = [c for c in elsewhere if same_words(c, hit.passage)]
+    near = [c for c in elsewhere if not same_words(c, hit.passage)]
     parts = []
     for label, copies in (("same text also in", same), ("nearly the same in", near)):
         if copies:
             more = f" and {len(copies) - shown} more" if len(copies) > shown else ""
             parts.append(f"{label}: " + ", ".join(f"{c.title} (doc {c.doc_id})" for c in copies[:shown]) + more)
+    here = [c.location for c in hit.copies if c.doc_id == hit.passage.doc_id]
+    if here:  # an overlapping window of the same article
+        parts.append(f"overlaps {', '.join(here)} of this article")
     return "; ".join(parts)
 
 
