@@ -17,12 +17,39 @@ if TYPE_CHECKING:
     import numpy as np
 
 
-def document_pool(collection: Collection, target: str, policy: AnswerPolicy) -> tuple[list[ev.Evidence], str]:
-    """Every sentence of one document (by id, source or path), in order, and its title."""
+def document_pool(
+    collection: Collection, target: str, policy: AnswerPolicy, embedder: Embedder | None = None
+) -> tuple[list[ev.Evidence], str]:
+    """The sentences of one document (by id, source or path), in order, and its title: every
+    sentence, or of a long document those of its central passages (see central_passages)."""
     document = collection.resolve(target)
-    passages = collection.passages(collection.document_passage_ids(document.id))
+    passage_ids = collection.document_passage_ids(document.id)
+    if len(passage_ids) > policy.summary.document_passages:
+        passage_ids = central_passages(collection, passage_ids, document.title, embedder, policy.summary)
+    passages = collection.passages(passage_ids)
     ordered = sorted(passages.values(), key=lambda p: p.ordinal)
     return ev.gather(collection, ordered, policy.evidence), document.title
+
+
+def central_passages(
+    collection: Collection, passage_ids: list[int], title: str, embedder: Embedder | None, policy: SummaryPolicy
+) -> list[int]:
+    """A long document's passages worth summarizing, in document order: the first (the lead) and
+    those closest to the whole document and to its headline, by their stored vectors, so a summary
+    embeds the sentences of `document_passages` passages, not of the whole document."""
+    import numpy as np
+
+    stored = collection.stored_vectors(passage_ids)
+    known = [pid for pid in passage_ids if pid in stored]
+    if not known:
+        return passage_ids
+    matrix = np.vstack([stored[pid] for pid in known])
+    centroid = matrix.mean(axis=0)
+    scores = matrix @ (centroid / (np.linalg.norm(centroid) or 1.0))
+    if embedder is not None and title.strip():
+        scores = scores + policy.title_weight * (matrix @ embedder.embed([title])[0])
+    chosen = {passage_ids[0]} | {known[i] for i in np.argsort(-scores)[: policy.document_passages - 1]}
+    return [pid for pid in passage_ids if pid in chosen]
 
 
 def collection_pool(collection: Collection, policy: AnswerPolicy, scope: Scope | None = None) -> list[ev.Evidence]:
@@ -63,7 +90,7 @@ def pool_for(
     title: str = ""
     topic_vector: np.ndarray | None = None
     if kind == "document":
-        pool, title = document_pool(collection, target, policy)
+        pool, title = document_pool(collection, target, policy, embedder)
     elif kind == "topic":
         pool = topic_pool(collection, embedder, target, policy, scope)
         topic_vector = embedder.embed([target])[0]

@@ -191,3 +191,23 @@ def test_large_collection_is_bounded_by_stored_vectors(monkeypatch, wiki_indexed
     assert len({item.doc_id for item in pool}) >= 2  # MMR spreads the choice over articles
     payload = run("summarize", "--all", "-c", "wiki", "--model", "scripted:current", "--json")
     assert_citations_resolve(payload)
+
+
+def test_a_long_document_is_read_from_its_lead_and_central_passages(monkeypatch, wiki_indexed):
+    """A document summary embeds the sentences of `document_passages` passages at most."""
+    from qa.config import Settings
+    from qa.store.collection import Collection
+
+    store = Collection.open_reader(Settings.from_env("wiki"))
+    document = max(store.documents(), key=lambda d: d.passages)
+    ids = store.document_passage_ids(document.id)
+    whole, _ = sm.document_pool(store, str(document.id), with_summary(monkeypatch, document_passages=len(ids)))
+    assert {item.passage_id for item in whole} == set(ids)
+    policy = with_summary(monkeypatch, document_passages=4)
+    pool, title = sm.document_pool(store, str(document.id), policy)
+    kept = {item.passage_id for item in pool}
+    assert title == document.title and len(kept) <= 4 and ids[0] in kept
+    assert [item.ordinal for item in pool] == sorted(item.ordinal for item in pool)  # document order
+    SCRIPTS["current"] = copy_first_two
+    payload = run("summarize", str(document.id), "-c", "wiki", "--model", "scripted:current", "--json")
+    assert_citations_resolve(payload)
