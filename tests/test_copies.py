@@ -113,8 +113,10 @@ def test_an_older_collection_gets_text_keys_when_opened(run, tmp_path, qa_home):
     conn.execute("ALTER TABLE passages DROP COLUMN text_key")
     conn.execute("DELETE FROM _migrations WHERE version >= 3")
     conn.close()
-    hits = _search(run, "prisoner exchange agreed", "-k", "3")
-    assert len(hits[0]["copies"]) == 2
+    result = run("search", "prisoner exchange agreed", "-k", "3", "--json")
+    assert "note: upgrading collection 'copies' from an older qa's format (schema 2), once" in result.stderr
+    assert len(json.loads(result.stdout)["hits"][0]["copies"]) == 2
+    assert "upgrading" not in run("search", "prisoner exchange agreed").stderr  # once
     conn = sqlite3.connect(database)
     assert conn.execute("SELECT MAX(version) FROM _migrations").fetchone()[0] == len(MIGRATIONS)
     keys = conn.execute("SELECT COUNT(DISTINCT text_key), COUNT(text_key), COUNT(*) FROM passages").fetchone()

@@ -23,6 +23,7 @@ sees is one generation: before a commit or after it, never between.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
@@ -114,17 +115,21 @@ def _upgrade(settings: Settings) -> bool:
         with WriterLock(settings.collection_dir / LOCK_NAME, settings.collection).held():
             conn = _connect(path, settings.collection)
             try:
-                migrate(conn)
+                migrate(conn, functools.partial(_upgrading, settings.collection))
             finally:
                 conn.close()
     except (sqlite3.DatabaseError, OSError, QAError) as exc:
         log.warning(
             "note: collection '%s' was written by an older qa and cannot be upgraded here (%s);"
-            " it is read as it is, without dates from text or files",
+            " it is read as it is, without dates from text or files and with copies found by their text only",
             settings.collection, exc,
         )
         return False
     return True
+
+
+def _upgrading(name: str, version: int) -> None:
+    log.warning("note: upgrading collection '%s' from an older qa's format (schema %d), once", name, version)
 
 
 class Collection:
@@ -218,7 +223,7 @@ class Collection:
         with lock.held():
             conn = _connect(directory / DB_NAME, settings.collection)
             try:
-                migrate(conn)
+                migrate(conn, functools.partial(_upgrading, settings.collection))
                 collection = cls(settings, conn, writable=True, lock=lock)
                 collection._recover_files()
                 if rebuild:

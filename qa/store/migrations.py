@@ -115,8 +115,10 @@ def m003_passage_keys(conn: sqlite3.Connection) -> None:
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_document_dates, m003_passage_keys]
 
 
-def migrate(conn: sqlite3.Connection) -> int:
+def migrate(conn: sqlite3.Connection, on_upgrade: Callable[[int], None] | None = None) -> int:
     """Apply pending migrations, each in its own transaction; returns the schema version.
+    `on_upgrade` hears the old version first when a database written by an older qa is upgraded
+    (not when a new one is created): a large collection takes seconds.
 
     The connection must be in autocommit mode (isolation_level=None).
     """
@@ -126,6 +128,8 @@ def migrate(conn: sqlite3.Connection) -> int:
     )
     check_version(conn)
     applied = {row[0] for row in conn.execute("SELECT version FROM _migrations")}
+    if applied and len(applied) < len(MIGRATIONS) and on_upgrade is not None:
+        on_upgrade(max(applied))
     for version, migration in enumerate(MIGRATIONS, start=1):
         if version in applied:
             continue
