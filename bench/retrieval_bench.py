@@ -45,6 +45,7 @@ Query = tuple[str, set[int], str]  # the query, the articles that answer it, its
 QuerySets = dict[str, list[Query]]
 SearchCache = dict[str, tuple[Ranking, Ranking, float]]  # query -> dense, keyword, seconds
 Results = dict[str, dict[str, list[tuple[float, float]]]]  # method -> split -> (recall, MRR) per query
+Grouped = list[tuple[int, list[int]]]  # a kept passage and the copies folded into it
 
 
 def known_items(store: Collection, count: int, seed: int) -> list[Query]:
@@ -111,15 +112,37 @@ def convex(dense: Ranking, keyword: Ranking, alpha: float) -> Ranking:
     return sorted(((pid, alpha * d.get(pid, 0.0) + (1 - alpha) * kw.get(pid, 0.0)) for pid in ids), key=lambda x: -x[1])
 
 
-def one_per_text(ranking: Ranking, texts: dict[int, str]) -> Ranking:
-    """Drop a passage whose text repeats one ranked above it (syndicated copies)."""
-    seen, kept = set(), []
-    for pid, score in ranking:
-        key = " ".join(texts.get(pid, str(pid)).split()).lower()
-        if key not in seen:
-            seen.add(key)
-            kept.append((pid, score))
-    return kept
+def fetch_vectors(store: Collection, ids: list[int], stored: dict) -> None:
+    """Add the stored vectors of `ids` not yet in `stored`."""
+    missing = [pid for pid in ids if pid not in stored]
+    if missing:
+        stored.update(store.stored_vectors(missing))
+
+
+def fold_then_fuse(store: Collection, dense: Ranking, keyword: Ranking, stored: dict, texts: dict[int, str],
+                   threshold: float, k: int, depth: int = 20) -> Grouped:
+    """Each list's copies folded before fusing (so each list brings its distinct passages), then
+    the fused list folded again; a passage keeps the copies folded into it at either step."""
+    copies: dict[int, set[int]] = {}
+    heads = []
+    for ranking in (dense[:depth], keyword[:depth]):
+        fetch_vectors(store, [pid for pid, _ in ranking], stored)
+        groups = by_cosine(ranking, stored, texts, threshold)
+        for pid, folded in groups:
+            copies.setdefault(pid, set()).update(folded)
+        heads.append([(pid, 0.0) for pid, _ in groups])
+    fused = rrf(heads[0], heads[1])[: 4 * k]
+    final = by_cosine(fused, stored, texts, threshold)
+    return [(pid, sorted(set(folded).union(copies.get(pid, set()), *(copies.get(c, set()) for c in folded))))
+            for pid, folded in final]
+
+
+def score_groups(groups: Grouped, doc_of: dict[int, int], expected: set[int], k: int) -> tuple[float, float]:
+    """recall@k and reciprocal rank when a copy's article counts as found at its passage's rank."""
+    for rank, (pid, copies) in enumerate(groups[:k], start=1):
+        if {doc_of.get(c, -1) for c in [pid, *copies]} & expected:
+            return 1.0, 1.0 / rank
+    return 0.0, 0.0
 
 
 def score(ranked_docs: list[int], expected: set[int], k: int) -> tuple[float, float]:
@@ -205,7 +228,11 @@ def main() -> None:
     header = f"{'method':<40}" + "".join(f"{name:>26}" for name in sets)
     print(header)
     print(" " * 40 + "".join(f"{'recall@' + str(args.k) + ' / MRR':>26}" for _ in sets))
-    for dedupe in (False, True):
+    from qa.policy import default_policy
+
+    threshold = default_policy().retrieval.duplicate_cosine
+    stored: dict = {}
+    for fold in (False, True):
         for method, fuse in methods.items():
             cells = []
             for queries in sets.values():
@@ -213,14 +240,26 @@ def main() -> None:
                 for query, expected, _ in queries:
                     dense, keyword, _ = cache[query]
                     ranking = fuse(dense, keyword)
-                    if dedupe:
-                        ranking = one_per_text(ranking, text_of)
-                    recall, mrr = score([doc_of.get(pid, -1) for pid, _ in ranking], expected, args.k)
+                    if fold:  # as qa's search does: copies folded into the passage above them
+                        top = ranking[: 4 * args.k]
+                        fetch_vectors(store, [pid for pid, _ in top], stored)
+                        recall, mrr = score_groups(by_cosine(top, stored, text_of, threshold), doc_of, expected, args.k)
+                    else:
+                        recall, mrr = score([doc_of.get(pid, -1) for pid, _ in ranking], expected, args.k)
                     recalls.append(recall)
                     mrrs.append(mrr)
                 cells.append(f"{statistics.mean(recalls):.3f} / {statistics.mean(mrrs):.3f} ({len(queries)})")
-            label = method + (", repeats dropped" if dedupe else "")
+            label = method + (f", copies folded ({threshold})" if fold else "")
             print(f"{label:<40}" + "".join(f"{cell:>26}" for cell in cells))
+    cells = []
+    for queries in sets.values():
+        results = []
+        for query, expected, _ in queries:
+            dense, keyword, _ = cache[query]
+            groups = fold_then_fuse(store, dense, keyword, stored, text_of, threshold, args.k)
+            results.append(score_groups(groups, doc_of, expected, args.k))
+        cells.append(f"{statistics.mean(r for r, _ in results):.3f} / {statistics.mean(m for _, m in results):.3f} ({len(queries)})")
+    print(f"{'rrf, each list folded, then fused':<40}" + "".join(f"{cell:>26}" for cell in cells))
     if args.diversify:
         print_diversified(store, sets, cache, doc_of, args.k)
     if args.rescore:
@@ -294,9 +333,6 @@ def print_rescored(store: Collection, embedder: Embedder, sets: QuerySets, cache
           f" words only {1000 * statistics.median(lexical_timings):.0f} ms")
 
 
-Grouped = list[tuple[int, list[int]]]  # a kept passage and the copies folded into it
-
-
 def by_cosine(ranking: Ranking, vectors: dict, texts: dict[int, str], threshold: float) -> Grouped:
     """Walk the ranking; a passage with the same words as a kept one, or a cosine of at least
     `threshold` with it, is folded into it as a copy (threshold above 1: same words only)."""
@@ -360,12 +396,7 @@ def print_diversified(store: Collection, sets: QuerySets, cache: SearchCache, do
             scores, pairs = [], []
             for query, expected, _ in queries:
                 groups = fold(fused_top(cache, query)[: 3 * k])[:k]
-                found = 0.0
-                for rank, (pid, copies) in enumerate(groups, start=1):
-                    if {doc_of.get(c, -1) for c in [pid, *copies]} & expected:
-                        found = 1.0 / rank
-                        break
-                scores.append((1.0 if found else 0.0, found))
+                scores.append(score_groups(groups, doc_of, expected, k))
                 pairs.append(redundant_pairs([pid for pid, _ in groups], vectors, 0.9))
             print(f"  {name:<26} {variant:<36} recall@{k} {statistics.mean(r for r, _ in scores):.3f}"
                   f"  MRR {statistics.mean(m for _, m in scores):.3f}  pairs {sum(pairs):>3}"
