@@ -405,12 +405,15 @@ class _Preparer:
 class _EmbeddingQueue:
     """Collects split documents and embeds their passages together, about two thousand at a time:
     batches then hold passages of similar length from many documents, so little is padding,
-    and a passage repeated word for word (a syndicated copy) is embedded once."""
+    and a passage repeated word for word (a syndicated copy) is embedded once. A group embeds in
+    its own thread while the group before it is stored (SQLite, commits) in the calling one."""
 
     # On 1.0M words of news (bench/index_bench.py, idle): groups of 256 spent 131 s in the model
     # against 106 s for all passages in one call; 1,024 spent 115 s against 109, 2,048 115 against
-    # 115. A group is about 17 s of work: progress and commits follow it.
+    # 115. A group is about 17 s of work: progress and commits follow it. The first group is
+    # small, so the model starts as soon as a few documents are split.
     group_passages = 2048
+    first_group_passages = 256
     _REMEMBERED = 4096  # vectors kept for repeats; at 384 floats, about 6 MB
 
     def __init__(self, embedder: Embedder, batch: _Batch, report: IndexReport, progress: Progress) -> None:
@@ -420,37 +423,53 @@ class _EmbeddingQueue:
         self.progress = progress
         self.waiting: list[_Prepared] = []
         self.recent: OrderedDict[str, "np.ndarray"] = OrderedDict()
+        self.running: _Group | None = None  # the group embedding now, written when the next starts
+        self.started = 0
 
     def add(self, item: _Prepared) -> None:
         self.waiting.append(item)
-        if sum(len(w.passages) for w in self.waiting) >= self.group_passages:
-            self.flush()
+        wanted = self.group_passages if self.started else self.first_group_passages
+        if sum(len(w.passages) for w in self.waiting) >= wanted:
+            self._start()
 
     def flush(self) -> None:
+        """Embed and store everything added so far."""
+        self._start()
+        self._finish()
+
+    def _start(self) -> None:
+        """Embed the waiting documents in the background, then store the group before them."""
         if not self.waiting:
             return
-        vectors = self._embed_unique([text for item in self.waiting for text in item.passage_texts])
-        offset = 0
-        for item in self.waiting:
-            item_vectors = vectors[offset : offset + len(item.passages)]
-            offset += len(item.passages)
-            self._write(item, item_vectors)
-        self.waiting = []
+        items, self.waiting = self.waiting, []
+        texts = [text for item in items for text in item.passage_texts]
+        known = {text: self.recent[text] for text in texts if text in self.recent}
+        missing = list(dict.fromkeys(text for text in texts if text not in known))
+        embedding = _InBackground(functools.partial(self.embedder.embed_passages, missing))
+        self.started += 1
+        self._finish()
+        self.running = _Group(items, texts, known, missing, embedding)
 
-    def _embed_unique(self, texts: list[str]) -> "np.ndarray":
+    def _finish(self) -> None:
+        """Wait for the running group's vectors and store its documents."""
         import numpy as np
 
-        missing = list(dict.fromkeys(t for t in texts if t not in self.recent))
-        if missing:
-            for text, vector in zip(missing, self.embedder.embed_passages(missing)):
-                self.recent[text] = vector
-        rows = []
-        for text in texts:
+        group, self.running = self.running, None
+        if group is None:
+            return
+        found = dict(zip(group.missing, group.embedding.result())) | group.known
+        for text in group.texts:  # repeats seen most recently are kept longest
+            self.recent[text] = found[text]
             self.recent.move_to_end(text)
-            rows.append(self.recent[text])
         while len(self.recent) > self._REMEMBERED:
             self.recent.popitem(last=False)
-        return np.stack(rows) if rows else np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        vectors = np.stack([found[text] for text in group.texts]) if group.texts else None
+        offset = 0
+        for item in group.items:
+            count = len(item.passages)
+            item_vectors = vectors[offset : offset + count] if vectors is not None else np.zeros((0, self.embedder.dimension), dtype=np.float32)
+            offset += count
+            self._write(item, item_vectors)
 
     def _write(self, item: _Prepared, vectors: "np.ndarray") -> None:
         raw, sentences, passages = item.raw, item.sentences, item.passages
@@ -465,6 +484,42 @@ class _EmbeddingQueue:
                 self.report.updated += 1
         self.report.passages += len(passages)
         self.progress.advance(raw.source, len(passages))
+
+
+@dataclass
+class _Group:
+    """Documents whose passages are embedding: their texts in order, the vectors already known
+    (repeats), the texts sent to the model, and the embedding under way."""
+
+    items: list[_Prepared]
+    texts: list[str]
+    known: dict[str, "np.ndarray"]
+    missing: list[str]
+    embedding: _InBackground
+
+
+class _InBackground:
+    """One call in a daemon thread: an interrupted run exits at once instead of waiting for the
+    model to finish a group (a thread pool's workers are joined at exit)."""
+
+    def __init__(self, call: Callable[[], "np.ndarray"]) -> None:
+        self._value: np.ndarray | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(call,), name="qa-embed", daemon=True)
+        self._thread.start()
+
+    def _run(self, call: Callable[[], "np.ndarray"]) -> None:
+        try:
+            self._value = call()
+        except BaseException as exc:  # raised again in the thread that asks for the result
+            self._error = exc
+
+    def result(self) -> "np.ndarray":
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
 
 
 def _read_stdin(data: bytes, max_bytes: int) -> RawDocument:

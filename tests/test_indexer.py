@@ -1,5 +1,7 @@
 """The indexing pipeline: documents split in a background thread, passages embedded in groups."""
 
+import threading
+
 import pytest
 
 from qa import indexer
@@ -73,3 +75,63 @@ def test_a_failure_while_splitting_commits_nothing_of_its_batch(settings, tmp_pa
     monkeypatch.setattr(indexer, "_split", real_split)
     report = index_paths(settings, HashEmbedder(), [str(folder)])
     assert report.added == 5
+
+
+class RecordingProgress(indexer.Progress):
+    def __init__(self) -> None:
+        self.written: list[str] = []
+
+    def advance(self, label: str, passages: int) -> None:
+        if passages:
+            self.written.append(label)
+
+
+def test_a_group_embeds_while_the_group_before_it_is_stored(settings, tmp_path, monkeypatch):
+    monkeypatch.setattr(indexer._EmbeddingQueue, "first_group_passages", 2)
+    monkeypatch.setattr(indexer._EmbeddingQueue, "group_passages", 6)
+    second_call = threading.Event()
+    overlapped: list[bool] = []
+
+    class Watching(HashEmbedder):
+        calls = 0
+
+        def embed_passages(self, texts):
+            Watching.calls += 1
+            if Watching.calls == 2:
+                second_call.set()
+            return super().embed_passages(texts)
+
+    class Storing(RecordingProgress):
+        def advance(self, label: str, passages: int) -> None:
+            if not self.written:  # the first group's first document: the second group must be embedding
+                overlapped.append(second_call.wait(timeout=10))
+            super().advance(label, passages)
+
+    progress, embedder = Storing(), Watching()
+    report = index_paths(settings, embedder, [str(write_articles(tmp_path / "c", 12))], progress=progress)
+    assert report.added == 12 and Watching.calls >= 3 and overlapped == [True]
+    assert progress.written == sorted(progress.written) and len(progress.written) == 12  # stored in order
+    store = Collection.open_reader(settings, manifest_for(settings, embedder))
+    ids, vectors = store.all_vectors()
+    texts = [store.passages([int(i)])[int(i)].text for i in ids]
+    assert (vectors == embedder.embed_passages(texts)).all()  # every passage got its own vector
+
+
+def test_a_failure_while_embedding_in_the_background_reaches_the_caller(settings, tmp_path, monkeypatch):
+    monkeypatch.setattr(indexer._EmbeddingQueue, "first_group_passages", 2)
+    monkeypatch.setattr(indexer._EmbeddingQueue, "group_passages", 4)
+
+    class Failing(HashEmbedder):
+        calls = 0
+
+        def embed_passages(self, texts):
+            Failing.calls += 1
+            if Failing.calls == 3:
+                raise MemoryError("the model ran out of memory")
+            return super().embed_passages(texts)
+
+    with pytest.raises(MemoryError, match="ran out of memory"):
+        index_paths(settings, Failing(), [str(write_articles(tmp_path / "d", 12))])
+    store = Collection.open_reader(settings, manifest_for(settings, HashEmbedder()))
+    assert store.is_empty()  # the batch in progress was never committed
+    assert index_paths(settings, HashEmbedder(), [str(tmp_path / "d")]).added == 12
