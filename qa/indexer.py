@@ -445,9 +445,11 @@ class _EmbeddingQueue:
         texts = [text for item in items for text in item.passage_texts]
         known = {text: self.recent[text] for text in texts if text in self.recent}
         missing = list(dict.fromkeys(text for text in texts if text not in known))
+        if self.running is not None:
+            self.running.embedding.result()  # one group in the model at a time: two would share its cores
         embedding = _InBackground(functools.partial(self.embedder.embed_passages, missing))
         self.started += 1
-        self._finish()
+        self._finish()  # the group before is stored while this one embeds
         self.running = _Group(items, texts, known, missing, embedding)
 
     def _finish(self) -> None:
@@ -515,6 +517,7 @@ class _InBackground:
             self._error = exc
 
     def result(self) -> "np.ndarray":
+        """The call's value, once it has returned (asked again, the same value)."""
         self._thread.join()
         if self._error is not None:
             raise self._error

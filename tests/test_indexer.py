@@ -1,6 +1,7 @@
 """The indexing pipeline: documents split in a background thread, passages embedded in groups."""
 
 import threading
+import time
 
 import pytest
 
@@ -94,11 +95,17 @@ def test_a_group_embeds_while_the_group_before_it_is_stored(settings, tmp_path, 
 
     class Watching(HashEmbedder):
         calls = 0
+        inside = 0
+        most_inside = 0
 
         def embed_passages(self, texts):
             Watching.calls += 1
+            Watching.inside += 1
+            Watching.most_inside = max(Watching.most_inside, Watching.inside)
             if Watching.calls == 2:
                 second_call.set()
+            time.sleep(0.05)  # long enough for a second call to overlap, were one started
+            Watching.inside -= 1
             return super().embed_passages(texts)
 
     class Storing(RecordingProgress):
@@ -110,6 +117,7 @@ def test_a_group_embeds_while_the_group_before_it_is_stored(settings, tmp_path, 
     progress, embedder = Storing(), Watching()
     report = index_paths(settings, embedder, [str(write_articles(tmp_path / "c", 12))], progress=progress)
     assert report.added == 12 and Watching.calls >= 3 and overlapped == [True]
+    assert Watching.most_inside == 1  # one group in the model at a time
     assert progress.written == sorted(progress.written) and len(progress.written) == 12  # stored in order
     store = Collection.open_reader(settings, manifest_for(settings, embedder))
     ids, vectors = store.all_vectors()
