@@ -43,7 +43,7 @@ def test_help_imports_no_heavy_library():
         "r = CliRunner().invoke(main, ['eval', '--help']); assert r.exit_code == 0 and 'FILE.jsonl' in r.output, r.output;"
         "r = CliRunner().invoke(main, ['serve', '--help']); assert r.exit_code == 0 and '--allow-path' in r.output, r.output;"
         "heavy = {'torch', 'sentence_transformers', 'faiss', 'llama_cpp', 'numpy', 'transformers', 'onnxruntime',"
-        " 'fastapi', 'uvicorn'};"
+        " 'fastapi', 'uvicorn', 'pysbd'};"
         "print(sorted(heavy & set(sys.modules)))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
