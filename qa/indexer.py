@@ -443,10 +443,11 @@ class _EmbeddingQueue:
             return
         items, self.waiting = self.waiting, []
         texts = [text for item in items for text in item.passage_texts]
-        known = {text: self.recent[text] for text in texts if text in self.recent}
+        # one group in the model at a time (two would share its cores); its vectors count as known
+        running = self.running
+        just_embedded = dict(zip(running.missing, running.embedding.result())) if running is not None else {}
+        known = {text: vector for text in texts if (vector := self.recent.get(text, just_embedded.get(text))) is not None}
         missing = list(dict.fromkeys(text for text in texts if text not in known))
-        if self.running is not None:
-            self.running.embedding.result()  # one group in the model at a time: two would share its cores
         embedding = _InBackground(functools.partial(self.embedder.embed_passages, missing))
         self.started += 1
         self._finish()  # the group before is stored while this one embeds
