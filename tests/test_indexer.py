@@ -38,7 +38,12 @@ def test_passages_of_many_documents_share_embedding_calls(settings, tmp_path):
     assert len(embedder.calls) < 5 and sum(map(len, embedder.calls)) == report.passages
 
 
-def test_a_repeated_passage_is_embedded_once(settings, tmp_path):
+@pytest.mark.parametrize("group", [None, 1], ids=["in one group", "in the next group"])
+def test_a_repeated_passage_is_embedded_once(settings, tmp_path, monkeypatch, group):
+    """The next group starts embedding before the one ahead of it is stored: its vectors count as known."""
+    if group is not None:
+        monkeypatch.setattr(indexer._EmbeddingQueue, "first_group_passages", group)
+        monkeypatch.setattr(indexer._EmbeddingQueue, "group_passages", group)
     folder = tmp_path / "copies"
     folder.mkdir()
     for name in ("wire.txt", "copy.txt"):
@@ -144,15 +149,3 @@ def test_a_failure_while_embedding_in_the_background_reaches_the_caller(settings
     assert store.is_empty()  # the batch in progress was never committed
     assert index_paths(settings, HashEmbedder(), [str(tmp_path / "d")]).added == 12
 
-
-def test_a_passage_repeated_in_the_next_group_is_embedded_once(settings, tmp_path, monkeypatch):
-    """The next group starts while the one before is still to be stored: its vectors count as known."""
-    monkeypatch.setattr(indexer._EmbeddingQueue, "first_group_passages", 1)
-    monkeypatch.setattr(indexer._EmbeddingQueue, "group_passages", 1)
-    folder = tmp_path / "wire"
-    folder.mkdir()
-    for name in ("a.txt", "b.txt"):
-        (folder / name).write_text("Syndicated story\n\nThe same wire text ran in two papers on Monday.\n")
-    embedder = CountingEmbedder()
-    report = index_paths(settings, embedder, [str(folder)])
-    assert report.added == 2 and [len(call) for call in embedder.calls] == [1, 0]
