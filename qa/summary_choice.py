@@ -57,9 +57,7 @@ def salience_scores(
     headline, fact density, and a small lead bonus."""
     import numpy as np
 
-    centroid = vectors.mean(axis=0)
-    centroid = centroid / (np.linalg.norm(centroid) or 1.0)
-    scores = vectors @ centroid
+    scores = centrality(vectors)
     if topic_vector is not None:
         scores = (1 - policy.topic_weight) * scores + policy.topic_weight * (vectors @ topic_vector)
     elif title_vectors is not None:
@@ -72,6 +70,14 @@ def salience_scores(
         for item in pool
     ]
     return [float(s) + b for s, b in zip(scores, bonus)]
+
+
+def centrality(vectors: np.ndarray) -> np.ndarray:
+    """Each row's cosine with the rows' centroid (rows are unit vectors): how central it is."""
+    import numpy as np
+
+    centroid = vectors.mean(axis=0)
+    return vectors @ (centroid / (np.linalg.norm(centroid) or 1.0))
 
 
 def fact_density(text: str, policy: SummaryPolicy) -> float:

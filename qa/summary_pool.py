@@ -10,7 +10,7 @@ from qa.errors import QAError
 from qa.policy import AnswerPolicy, SummaryPolicy
 from qa.retrieve import search
 from qa.store.collection import Collection, Scope
-from qa.summary_choice import mmr
+from qa.summary_choice import centrality, mmr
 from qa.textmatch import content_stems
 
 if TYPE_CHECKING:
@@ -44,8 +44,7 @@ def central_passages(
     if not known:
         return passage_ids
     matrix = np.vstack([stored[pid] for pid in known])
-    centroid = matrix.mean(axis=0)
-    scores = matrix @ (centroid / (np.linalg.norm(centroid) or 1.0))
+    scores = centrality(matrix)
     if embedder is not None and title.strip():
         scores = scores + policy.title_weight * (matrix @ embedder.embed([title])[0])
     chosen = {passage_ids[0]} | {known[i] for i in np.argsort(-scores)[: policy.document_passages - 1]}
@@ -64,8 +63,7 @@ def collection_pool(collection: Collection, policy: AnswerPolicy, scope: Scope |
         chosen = np.isin(passage_ids, collection.scope_passage_ids(scope))
         passage_ids, matrix = passage_ids[chosen], matrix[chosen]
     if len(passage_ids) > limit:
-        centroid = matrix.mean(axis=0)
-        salience = matrix @ (centroid / (np.linalg.norm(centroid) or 1.0))
+        salience = centrality(matrix)
         candidates = np.argsort(-salience)[: 10 * limit]  # MMR is quadratic: a bounded candidate set
         sub = matrix[candidates]
         picked = mmr([float(salience[i]) for i in candidates], sub @ sub.T, limit, policy.summary.mmr_lambda)
