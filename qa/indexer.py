@@ -466,13 +466,12 @@ class _EmbeddingQueue:
             self.recent.move_to_end(text)
         while len(self.recent) > self._REMEMBERED:
             self.recent.popitem(last=False)
-        vectors = np.stack([found[text] for text in group.texts]) if group.texts else None
+        empty = np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        vectors = np.stack([found[text] for text in group.texts]) if group.texts else empty
         offset = 0
         for item in group.items:
-            count = len(item.passages)
-            item_vectors = vectors[offset : offset + count] if vectors is not None else np.zeros((0, self.embedder.dimension), dtype=np.float32)
-            offset += count
-            self._write(item, item_vectors)
+            self._write(item, vectors[offset : offset + len(item.passages)])
+            offset += len(item.passages)
 
     def _write(self, item: _Prepared, vectors: "np.ndarray") -> None:
         raw, sentences, passages = item.raw, item.sentences, item.passages
