@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from qa.retrieve import fold_copies  # noqa: E402  (the fold qa search runs)
+
 Ranking = list[tuple[int, float]]
 Query = tuple[str, set[int], str]  # the query, the articles that answer it, its kind
 QuerySets = dict[str, list[Query]]
@@ -119,7 +121,7 @@ def fetch_vectors(store: Collection, ids: list[int], stored: dict) -> None:
         stored.update(store.stored_vectors(missing))
 
 
-def fold_then_fuse(store: Collection, dense: Ranking, keyword: Ranking, stored: dict, texts: dict[int, str],
+def fold_then_fuse(store: Collection, dense: Ranking, keyword: Ranking, stored: dict, rows: dict,
                    threshold: float, k: int, depth: int = 20) -> Grouped:
     """Each list's copies folded before fusing (so each list brings its distinct passages), then
     the fused list folded again; a passage keeps the copies folded into it at either step."""
@@ -127,22 +129,25 @@ def fold_then_fuse(store: Collection, dense: Ranking, keyword: Ranking, stored: 
     heads = []
     for ranking in (dense[:depth], keyword[:depth]):
         fetch_vectors(store, [pid for pid, _ in ranking], stored)
-        groups = by_cosine(ranking, stored, texts, threshold)
+        groups = fold_copies(ranking, rows, stored, threshold)
         for pid, folded in groups:
             copies.setdefault(pid, set()).update(folded)
         heads.append([(pid, 0.0) for pid, _ in groups])
     fused = rrf(heads[0], heads[1])[: 4 * k]
-    final = by_cosine(fused, stored, texts, threshold)
+    final = fold_copies(fused, rows, stored, threshold)
     return [(pid, sorted(set(folded).union(copies.get(pid, set()), *(copies.get(c, set()) for c in folded))))
             for pid, folded in final]
 
 
 def score_groups(groups: Grouped, doc_of: dict[int, int], expected: set[int], k: int) -> tuple[float, float]:
-    """recall@k and reciprocal rank when a copy's article counts as found at its passage's rank."""
-    for rank, (pid, copies) in enumerate(groups[:k], start=1):
-        if {doc_of.get(c, -1) for c in [pid, *copies]} & expected:
-            return 1.0, 1.0 / rank
-    return 0.0, 0.0
+    """recall@k and reciprocal rank when a copy's article counts as found at its passage's rank
+    (as `qa eval` counts it)."""
+    from qa.evaluation import first_hit
+
+    top = groups[:k]
+    rank = first_hit([doc_of.get(pid, -1) for pid, _ in top], expected,
+                     [[doc_of.get(c, -1) for c in copies] for _, copies in top])
+    return (1.0, 1.0 / rank) if rank else (0.0, 0.0)
 
 
 def score(ranked_docs: list[int], expected: set[int], k: int) -> tuple[float, float]:
@@ -223,7 +228,6 @@ def main() -> None:
     all_ids = {pid for d, kw, _ in cache.values() for pid, _ in d + kw}
     rows = store.passages(sorted(all_ids))
     doc_of = {pid: row.doc_id for pid, row in rows.items()}
-    text_of = {pid: row.text for pid, row in rows.items()}
 
     header = f"{'method':<40}" + "".join(f"{name:>26}" for name in sets)
     print(header)
@@ -243,7 +247,7 @@ def main() -> None:
                     if fold:  # as qa's search does: copies folded into the passage above them
                         top = ranking[: 4 * args.k]
                         fetch_vectors(store, [pid for pid, _ in top], stored)
-                        recall, mrr = score_groups(by_cosine(top, stored, text_of, threshold), doc_of, expected, args.k)
+                        recall, mrr = score_groups(fold_copies(top, rows, stored, threshold), doc_of, expected, args.k)
                     else:
                         recall, mrr = score([doc_of.get(pid, -1) for pid, _ in ranking], expected, args.k)
                     recalls.append(recall)
@@ -256,7 +260,7 @@ def main() -> None:
         results = []
         for query, expected, _ in queries:
             dense, keyword, _ = cache[query]
-            groups = fold_then_fuse(store, dense, keyword, stored, text_of, threshold, args.k)
+            groups = fold_then_fuse(store, dense, keyword, stored, rows, threshold, args.k)
             results.append(score_groups(groups, doc_of, expected, args.k))
         cells.append(f"{statistics.mean(r for r, _ in results):.3f} / {statistics.mean(m for _, m in results):.3f} ({len(queries)})")
     print(f"{'rrf, each list folded, then fused':<40}" + "".join(f"{cell:>26}" for cell in cells))
@@ -333,29 +337,11 @@ def print_rescored(store: Collection, embedder: Embedder, sets: QuerySets, cache
           f" words only {1000 * statistics.median(lexical_timings):.0f} ms")
 
 
-def by_cosine(ranking: Ranking, vectors: dict, texts: dict[int, str], threshold: float) -> Grouped:
-    """Walk the ranking; a passage with the same words as a kept one, or a cosine of at least
-    `threshold` with it, is folded into it as a copy (threshold above 1: same words only)."""
-    kept: Grouped = []
-    for pid, _ in ranking:
-        twin = next((group for group in kept if same_words(texts, pid, group[0])
-                     or (pid in vectors and group[0] in vectors and float(vectors[pid] @ vectors[group[0]]) >= threshold)), None)
-        if twin is None:
-            kept.append((pid, []))
-        else:
-            twin[1].append(pid)
-    return kept
-
-
-def same_words(texts: dict[int, str], a: int, b: int) -> bool:
-    return " ".join(texts.get(a, str(a)).lower().split()) == " ".join(texts.get(b, str(b)).lower().split())
-
-
-def by_mmr(ranking: Ranking, vectors: dict, texts: dict[int, str], weight: float, k: int) -> Grouped:
+def by_mmr(ranking: Ranking, vectors: dict, rows: dict, weight: float, k: int) -> Grouped:
     """Maximal marginal relevance (Carbonell and Goldstein 1998) over the fused list: each next
     passage maximises weight * relevance - (1 - weight) * its highest cosine with those chosen;
-    relevance is the fused score scaled to [0, 1]. Same-word copies are folded as in by_cosine."""
-    groups = by_cosine(ranking, vectors, texts, 2.0)
+    relevance is the fused score scaled to [0, 1]. Same-word copies are folded first, as search does."""
+    groups = fold_copies(ranking, rows, vectors, 2.0)
     relevance = minmax(dict(ranking))
     chosen: Grouped = []
     left = list(groups)
@@ -381,15 +367,15 @@ def print_diversified(store: Collection, sets: QuerySets, cache: SearchCache, do
     how many pairs among the top k have a cosine of 0.9 or more (near-duplicates shown twice)."""
     ids = {pid for query in cache for pid, _ in fused_top(cache, query)[: 3 * k]}
     vectors = store.stored_vectors(sorted(ids))
-    texts = {pid: row.text for pid, row in store.passages(sorted(ids)).items()}
+    rows = store.passages(sorted(ids))
     variants: dict[str, Callable[[Ranking], Grouped]] = {
         "rrf, nothing folded": lambda r: [(pid, []) for pid, _ in r],
-        "rrf, same words folded (current)": lambda r: by_cosine(r, vectors, texts, 2.0),
+        "rrf, same words folded (current)": lambda r: fold_copies(r, rows, vectors, 2.0),
     }
     for threshold in (0.98, 0.95, 0.92, 0.9):
-        variants[f"rrf, cosine >= {threshold} folded"] = lambda r, t=threshold: by_cosine(r, vectors, texts, t)  # type: ignore[misc]
+        variants[f"rrf, cosine >= {threshold} folded"] = lambda r, t=threshold: fold_copies(r, rows, vectors, t)  # type: ignore[misc]
     for weight in (0.9, 0.8, 0.7):
-        variants[f"rrf, MMR weight {weight}"] = lambda r, w=weight: by_mmr(r, vectors, texts, w, k)  # type: ignore[misc]
+        variants[f"rrf, MMR weight {weight}"] = lambda r, w=weight: by_mmr(r, vectors, rows, w, k)  # type: ignore[misc]
     print(f"\nnear-duplicates in qa's fused list (copies' articles count as found; pairs: cosine >= 0.9 in the top {k}):")
     for name, queries in sets.items():
         for variant, fold in variants.items():
