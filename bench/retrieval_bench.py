@@ -205,17 +205,30 @@ def main() -> None:
     sets["gold questions, tune"] = [(q, e, kind) for q, e, kind, split in questions if split == "tune"]
     sets["gold questions, held-out"] = [(q, e, kind) for q, e, kind, split in questions if split == "heldout"]
 
-    methods: dict[str, Callable[[Ranking, Ranking], Ranking]] = {
-        "dense": lambda d, kw: d,
-        "keyword": lambda d, kw: kw,
-        "rrf k=60 (current, depth 20)": lambda d, kw: rrf(d[:20], kw[:20]),
-        "rrf k=60": lambda d, kw: rrf(d, kw),
-        "rrf k=60, keyword x1.5": lambda d, kw: rrf(d, kw, keyword_weight=1.5),
-        "rrf k=60, keyword x2": lambda d, kw: rrf(d, kw, keyword_weight=2.0),
-        "rrf k=20": lambda d, kw: rrf(d, kw, k_rrf=20),
+    from qa.policy import default_policy
+    from qa.question import is_lookup
+    from qa.retrieve import fuse as qa_fuse
+
+    policy = default_policy().retrieval
+
+    def current(query: str, d: Ranking, kw: Ranking) -> Ranking:
+        """qa's hybrid as `qa search` runs it: each list's top `candidate_depth`, fused."""
+        depth = policy.candidate_depth
+        return qa_fuse(d[:depth], kw[:depth], 2 * depth, policy, is_lookup(query, policy.lookup_min_words))
+
+    methods: dict[str, Callable[[str, Ranking, Ranking], Ranking]] = {
+        "dense": lambda q, d, kw: d,
+        "keyword": lambda q, d, kw: kw,
+        "qa hybrid (current)": current,
+        "rrf k=60, depth 20": lambda q, d, kw: rrf(d[:20], kw[:20]),
+        "rrf k=60, keyword x1.5, depth 20": lambda q, d, kw: rrf(d[:20], kw[:20], keyword_weight=1.5),
+        "rrf k=60": lambda q, d, kw: rrf(d, kw),
+        "rrf k=60, keyword x1.5": lambda q, d, kw: rrf(d, kw, keyword_weight=1.5),
+        "rrf k=60, keyword x2": lambda q, d, kw: rrf(d, kw, keyword_weight=2.0),
+        "rrf k=20": lambda q, d, kw: rrf(d, kw, k_rrf=20),
     }
-    for alpha in (0.3, 0.4, 0.5, 0.6, 0.7):
-        methods[f"convex a={alpha}"] = lambda d, kw, a=alpha: convex(d, kw, a)  # type: ignore[misc]
+    for alpha in (0.3, 0.5, 0.7):
+        methods[f"convex a={alpha}"] = lambda q, d, kw, a=alpha: convex(d, kw, a)  # type: ignore[misc]
 
     cache: SearchCache = {}
     for name, queries in sets.items():
@@ -232,8 +245,6 @@ def main() -> None:
     header = f"{'method':<40}" + "".join(f"{name:>26}" for name in sets)
     print(header)
     print(" " * 40 + "".join(f"{'recall@' + str(args.k) + ' / MRR':>26}" for _ in sets))
-    from qa.policy import default_policy
-
     threshold = default_policy().retrieval.duplicate_cosine
     stored: dict = {}
     for fold in (False, True):
@@ -243,7 +254,7 @@ def main() -> None:
                 recalls, mrrs = [], []
                 for query, expected, _ in queries:
                     dense, keyword, _ = cache[query]
-                    ranking = fuse(dense, keyword)
+                    ranking = fuse(query, dense, keyword)
                     if fold:  # as qa's search does: copies folded into the passage above them
                         top = ranking[: 4 * args.k]
                         fetch_vectors(store, [pid for pid, _ in top], stored)
@@ -390,12 +401,15 @@ def print_diversified(store: Collection, sets: QuerySets, cache: SearchCache, do
 
 
 def fused_top(cache: SearchCache, query: str) -> Ranking:
-    """qa's default fusion: RRF k=60 of each list's top `candidate_depth`."""
+    """qa's hybrid ranking of each list's top `candidate_depth` (qa.retrieve.fuse)."""
     from qa.policy import default_policy
+    from qa.question import is_lookup
+    from qa.retrieve import fuse
 
-    depth = default_policy().retrieval.candidate_depth
+    policy = default_policy().retrieval
     dense, keyword, _ = cache[query]
-    return rrf(dense[:depth], keyword[:depth])
+    depth = policy.candidate_depth
+    return fuse(dense[:depth], keyword[:depth], 2 * depth, policy, is_lookup(query, policy.lookup_min_words))
 
 
 def print_table(title: str, results: Results, k: int) -> None:

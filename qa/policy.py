@@ -211,20 +211,28 @@ class RetrievalPolicy:
         "passage's share is weight / (rrf_k + rank), so one list's top rank cannot outvote agreement "
         "further down; 20 ranked the same as 60 on every tune set", 1, 1000)
     keyword_weight: float = knob(
-        1.0, "the keyword ranking's weight against the dense one's 1.0. 1.5 (with depth 50) ranked a "
-        "little better on retrieval alone (tune MRR@5 0.983 vs 0.980 on lead sentences, equal on the "
-        "news tune questions) but answered worse: gold tune 28/29 vs 29/29, news tune 22/34 vs 23/34; "
-        "with copies folded (duplicate_cosine) it ranked the news tune questions better again (MRR@5 "
-        "0.712 vs 0.690) and answered worse again, by the same counts; 2.0 lost on the tune "
-        "questions' retrieval (MRR@5 0.631 vs 0.675)", 0.0, 5.0)
+        1.0, "the keyword ranking's weight against the dense one's 1.0, for a question. 1.5 ranks "
+        "the news gold questions a little better (with every answering article labelled and copies "
+        "folded, tune recall@5 / MRR@5 0.971 / 0.834 against 0.971 / 0.825) but answered worse "
+        "each of the three times it was tried: gold tune 28/29 against 29/29 and news tune 22/34 "
+        "against 23/34, the last time with depth 20 and the completed labels; 0.5 ranked the tune "
+        "questions best (MRR@5 0.859) and lost a lead sentence (recall@5 0.992); no weight ranked "
+        "the tune questions as well as dense alone (0.850) without that loss", 0.0, 5.0)
     candidate_depth: int = knob(
-        20, "passages taken from each ranking before fusing (at least 4 k); tried with 50 together "
-        "with keyword_weight 1.5 (see there)", 5, 1000)
+        20, "passages taken from each ranking before fusing (at least 4 k); 50 ranked lead "
+        "sentences worse when they were fused (MRR@5 0.983 against 0.988) and the questions the "
+        "same", 5, 1000)
+    lookup_min_words: int = knob(
+        4, "a query of this many words or more that is not a question (no question mark, no "
+        "question's opening) is text pasted to find its article, and is ranked by keywords first, "
+        "the dense ranking filling in what the keywords miss: every fused weight (up to 5) lost "
+        "to keywords alone on titles and lead sentences (MRR@5 0.982-0.990 against 1.000 on the "
+        "second half of titles); shorter ones are topics and are fused", 1, 100)
     duplicate_cosine: float = knob(
         0.9, "a passage this close (cosine) to one ranked above it, or with the same words, is "
         "folded into it as a copy and shown as \"also in\": other outlets' reports of one story "
-        "no longer fill the top k. On the news gold questions (bench/retrieval_bench.py --diversify) "
-        "0.9 raised tune recall@5 / MRR@5 from 0.794 / 0.675 to 0.824 / 0.690 and held-out MRR@5 "
+        "no longer fill the top k. On the news gold questions (bench/retrieval_bench.py --diversify, "
+        "with their first labels: one or two articles each) 0.9 raised tune recall@5 / MRR@5 from 0.794 / 0.675 to 0.824 / 0.690 and held-out MRR@5 "
         "from 0.627 to 0.666 at equal recall; 0.95 and 0.98 changed nothing there; MMR (weights "
         "0.9, 0.8, 0.7) gained less on tune and lost held-out recall (0.794 at 0.8 and 0.7)", 0.5, 1.01)
 

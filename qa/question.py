@@ -41,6 +41,11 @@ _MONEY_QUESTION = re.compile(
     r"|budget|donat\w*|pledg\w*|fund\w*|raise|raised)\b"
 )
 _YES_NO = re.compile(r"^(is|are|was|were|did|does|do|has|have|had|will|would|can|could|should)\b")
+# How a question opens: a question word, an auxiliary ("Did ...") or a request ("List ...").
+_ASKING = re.compile(
+    r"^(?:what|when|where|who|whom|whose|which|why|how|is|are|was|were|did|does|do|has|have|had|will|would"
+    r"|can|could|should|list|name|tell|explain|describe)\b"
+)
 _FOCUS = [
     re.compile(r"^(?:what|which)\s+(?:is|was|are|were)\s+(?:the\s+)?(?:official\s+|first\s+|main\s+|full\s+)?([a-z]+)\s+(?:of|for|in)\b"),
     re.compile(r"^who\s+(?:is|was|were)\s+.+?'s\s+(?:first\s+|second\s+)?([a-z]+)\b"),
@@ -214,6 +219,17 @@ def entities(text: str, periods: tuple[Period, ...] = ()) -> tuple[Entity, ...]:
         if words and Entity(words) not in found:
             found.append(Entity(words))
     return tuple(found)
+
+
+def is_lookup(text: str, min_words: int) -> bool:
+    """Text pasted to find the article it comes from (a sentence, a paragraph, a headline) rather
+    than a question or a topic: no question mark, no question's opening, at least `min_words`."""
+    stripped = " ".join(text.split())
+    return (
+        not stripped.endswith("?")
+        and not _ASKING.match(stripped.lower())
+        and len(stripped.split()) >= min_words
+    )
 
 
 def analyze(text: str) -> Question:

@@ -1,5 +1,5 @@
 """Retrieve passages for a query: dense (FAISS) and keyword (FTS5 BM25), fused by weighted
-reciprocal rank; a passage with the same words as one ranked above it, or nearly the same content
+reciprocal rank (text pasted to find its article is ranked by keywords first); a passage with the same words as one ranked above it, or nearly the same content
 (a syndicated copy, another outlet's report of one story), is folded into it as a copy."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from qa.embed import Embedder
 from qa.policy import RetrievalPolicy, default_policy
+from qa.question import is_lookup
 from qa.store.collection import Collection, PassageRow, Scope
 
 if TYPE_CHECKING:
@@ -29,10 +30,16 @@ class Hit:
 
 
 def fuse(
-    dense: list[tuple[int, float]], keyword: list[tuple[int, float]], k: int, policy: RetrievalPolicy | None = None
+    dense: list[tuple[int, float]], keyword: list[tuple[int, float]], k: int, policy: RetrievalPolicy | None = None,
+    lookup: bool = False,
 ) -> list[tuple[int, float]]:
-    """Weighted reciprocal rank fusion: the sum of weight / (rrf_k + rank) over the lists an id is in."""
+    """Weighted reciprocal rank fusion: the sum of weight / (rrf_k + rank) over the lists an id is
+    in. A `lookup` (text pasted to find its article) takes the keyword ranking as it is, and then
+    the dense ranking's passages the keywords did not find."""
     policy = policy or default_policy().retrieval
+    if lookup:
+        found = {passage_id for passage_id, _ in keyword}
+        return (keyword + [(passage_id, score) for passage_id, score in dense if passage_id not in found])[:k]
     scores: dict[int, float] = {}
     for weight, ranking in ((1.0, dense), (policy.keyword_weight, keyword)):
         for rank, (passage_id, _) in enumerate(ranking, start=1):
@@ -97,7 +104,10 @@ def search(
     dense = vectors.search(query_vector, depth, among) if method != "keyword" else []
     keyword = collection.keyword_search(query, depth, scope.doc_ids if scope is not None else None) if method != "dense" else []
     room = 4 * k  # copies folded into a passage above them leave room for k distinct ones
-    ranked = {"hybrid": fuse(dense, keyword, room, policy), "dense": dense, "keyword": keyword}[method][:room]
+    if method == "hybrid":
+        ranked = fuse(dense, keyword, room, policy, is_lookup(query, policy.lookup_min_words))
+    else:
+        ranked = {"dense": dense, "keyword": keyword}[method][:room]
     ids = [pid for pid, _ in ranked]
     rows = collection.passages(ids)
     stored = collection.stored_vectors(ids)

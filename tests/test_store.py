@@ -236,6 +236,22 @@ def test_a_writer_that_failed_for_want_of_space_can_try_again(settings, embedder
     assert set(docs) == {"seed.txt", "survey.txt"} and vectors == fts == sum(docs.values())
 
 
+@pytest.mark.parametrize("query, lookup", [
+    ("Britain to trigger Brexit process on 29 March", True),  # a headline
+    ("The minister said on Tuesday that the talks would resume next week.", True),  # a pasted sentence
+    ("prisoner exchange", False),  # a topic
+    ("Brexit talks resume", False),  # three words: still a topic
+    ("What prisoner exchanges were agreed?", False),
+    ("who won the Saarland state election", False),  # a question without its question mark
+    ("Did Malaysia charge the North Korean man", False),
+    ("List the judges who blocked the travel ban", False),
+])
+def test_a_lookup_is_pasted_text_not_a_question_or_a_topic(query, lookup):
+    from qa.question import is_lookup
+
+    assert is_lookup(query, 4) is lookup
+
+
 def test_fusion_weights_the_keyword_ranking_and_copies_do_not_crowd_the_top(settings, embedder, tmp_path):
     from qa.policy import RetrievalPolicy
     from qa.retrieve import fuse
@@ -247,6 +263,9 @@ def test_fusion_weights_the_keyword_ranking_and_copies_do_not_crowd_the_top(sett
     # the keyword ranking's weight decides a tie between a dense-only and a keyword-only first place
     assert fuse([(1, 0.9)], [(4, 8.0)], 2, RetrievalPolicy(keyword_weight=1.5))[0][0] == 4
     assert fuse([(1, 0.9)], [(4, 8.0)], 2, RetrievalPolicy(keyword_weight=0.5))[0][0] == 1
+    # text pasted to find its article: the keyword ranking as it is, then what only dense found
+    assert [pid for pid, _ in fuse(dense, keyword, 4, lookup=True)] == [3, 4, 1, 2]
+    assert [pid for pid, _ in fuse(dense, keyword, 2, lookup=True)] == [3, 4]
 
     folder = tmp_path / "wire"
     folder.mkdir()
