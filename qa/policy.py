@@ -175,6 +175,12 @@ class SummaryPolicy:
         "call. Reading the prompt is most of a summary's time (about 300 tokens/s on 2 cores): on "
         "bench-gold's 13 articles, the whole article took 7.4 s median, 15 quotes 5.0 s, 6 quotes "
         "4.0 s, and the default model's sentences passed verification no less often", 1, 50)
+    model_quote_chars: int = knob(
+        1000, "characters of those quotes shown at most (the most salient first; at least one): "
+        "the model reads about 300 tokens/s on 2 cores, so a document of long sentences took "
+        "4.3-4.9 s to summarize where others took 3. On bench-gold's 13 articles (with 24 draft "
+        "tokens a sentence), 1000 brought the slowest to 3.7 s and verified 11 of the model's "
+        "sentences, against 4.9 s and 10 without it; 1200: 4.0 s and 9", 200, 20000)
     mmr_lambda: float = knob(
         0.6, "salience against redundancy when picking summary sentences (MMR): lower repeated "
         "one story's lead twice on the 50-article bench", 0.0, 1.0)
@@ -192,6 +198,12 @@ class SummaryPolicy:
         2, "a summary's drafting stops once its failed sentences outnumber the verified ones by "
         "this many (the quotes complete it): the default 135M model's drafts failed 52 of 65 times "
         "on bench-gold's 13 articles, and each costs about 0.7 s", 1, 100)
+    draft_tokens_per_sentence: int = knob(
+        24, "tokens the model may draft per summary sentence wanted (`--max-tokens` overrides): a "
+        "cited sentence of the default model is 20-30 tokens, and its drafting runs at about 45 "
+        "tokens/s on 2 cores, so the budget bounds a summary's time. On bench-gold's 13 articles "
+        "(5 sentences each, one process) 200 tokens took 5.59 s at most and verified 14 of the "
+        "model's sentences, 150 tokens 4.88 s and 13, 120 tokens 4.34 s and 10", 4, 200)
     collection_passages: int = knob(
         150, "passages considered for a collection summary (MMR over stored vectors), so nothing "
         "beyond them is re-embedded", 10, 5000)

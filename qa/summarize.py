@@ -76,12 +76,13 @@ def summarize(
     embedder: Embedder,
     generator: Generator,
     *,
-    max_tokens: int = 200,
+    max_tokens: int | None = None,
     on_text: Callable[[str], None] | None = None,
     policy: AnswerPolicy | None = None,
     scope: Scope | None = None,
 ) -> SummaryResult:
-    """`scope`: for the collection and topic scopes, only these documents (the filters' choice)."""
+    """`scope`: for the collection and topic scopes, only these documents (the filters' choice).
+    `max_tokens` bounds each model call; by default the policy's tokens per sentence wanted."""
     policy = policy or default_policy()
     started = time.perf_counter()
     model = getattr(generator, "name", "unknown")
@@ -115,7 +116,8 @@ def summarize(
         return max(float(vector @ vectors[shortlisted.row[n]]) for n in cited)
 
     shown = shortlisted.shown(salience, request.scope, count, rules)
-    checked = map_reduce(shown, count, request.describe(title), generator, similarity, max_tokens, policy, on_text)
+    budget = max_tokens or rules.draft_tokens_per_sentence * count
+    checked = map_reduce(shown, count, request.describe(title), generator, similarity, budget, policy, on_text)
     generated = time.perf_counter()
     kept = dedupe([s for s in checked if s.supported])[:count]
     final = complete(kept, shortlisted, salience, similarity_matrix, count, request.words, rules.mmr_lambda)

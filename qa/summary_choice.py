@@ -107,11 +107,19 @@ class Shortlist:
 
     def shown(self, salience: list[float], scope: str, count: int, policy: SummaryPolicy) -> list[ev.Evidence]:
         """What the model is shown: for a document or a topic, only the most salient few (in the
-        same order); the rest stay candidates for the quotes that complete the summary."""
+        same order), within `model_quote_chars`; the rest stay candidates for the quotes that
+        complete the summary."""
         if scope == "collection":
             return self.items
         wanted = max(policy.model_quotes_per_sentence * count, MIN_CANDIDATES)
-        chosen = set(sorted((item.n for item in self.items), key=lambda n: -salience[self.row[n]])[:wanted])
+        best_first = sorted(self.items, key=lambda item: -salience[self.row[item.n]])[:wanted]
+        chosen: set[int] = set()
+        size = 0
+        for item in best_first:  # within the characters the model reads quickly; a long quote is skipped
+            if chosen and size + len(item.text) > policy.model_quote_chars:
+                continue
+            chosen.add(item.n)
+            size += len(item.text)
         return [item for item in self.items if item.n in chosen]
 
 

@@ -11,7 +11,7 @@ from qa import policy as policy_module
 from qa import summarize as sm
 from qa.cli import main
 from tests.conftest import REPO
-from tests.scripted import SCRIPTS
+from tests.scripted import BUDGETS, SCRIPTS
 
 WIKI = REPO / "tests" / "data" / "wiki"
 
@@ -97,9 +97,10 @@ def test_inventing_generator_is_dropped_and_completed_extractively(wiki_indexed,
     assert_citations_resolve(payload)
 
 
-def test_the_model_sees_quotes_numbered_from_one_and_its_citations_map_back():
+def test_the_model_sees_quotes_numbered_from_one_and_its_citations_map_back(monkeypatch):
     """A document summary shows the model a few of its candidate quotes, numbered 1, 2, 3...;
     what the model cites is mapped back to the quotes' own numbers."""
+    with_summary(monkeypatch, model_quote_chars=20000)
     shown = []
 
     def copy_and_record(messages):
@@ -115,6 +116,34 @@ def test_the_model_sees_quotes_numbered_from_one_and_its_citations_map_back():
     for sentence in generated:
         assert sentence["text"].rstrip(".") in by_number[sentence["citations"][0]]["quote"]
     assert max(by_number) > 6  # the quotes' own numbers, among all 9 candidates
+
+
+@pytest.mark.parametrize("chars", [1, 300, 700])
+def test_the_quotes_shown_to_the_model_fit_its_character_budget(monkeypatch, chars):
+    with_summary(monkeypatch, model_quote_chars=chars)
+    shown = []
+
+    def record(messages):
+        shown.append([text for _, text in quotes_in(messages)])
+        return copy_first_two(messages)
+
+    SCRIPTS["current"] = record
+    run("summarize", "1", "--model", "scripted:current", "--json", "--sentences", "3")
+    assert shown[0]
+    assert len(shown[0]) == 1 or sum(len(text) for text in shown[0]) <= chars  # at least one, however long
+    if chars == 1:
+        assert len(shown[0]) == 1
+
+
+def test_the_drafting_budget_grows_with_the_sentences_wanted_unless_given():
+    SCRIPTS["current"] = copy_first_two
+    per_sentence = policy_module.DEFAULT_POLICY.summary.draft_tokens_per_sentence
+    run("summarize", "1", "--model", "scripted:current", "--json", "--sentences", "3")
+    assert BUDGETS[-1] == 3 * per_sentence
+    run("summarize", "1", "--model", "scripted:current", "--json", "--sentences", "6")
+    assert BUDGETS[-1] == 6 * per_sentence
+    run("summarize", "1", "--model", "scripted:current", "--json", "--max-tokens", "50")
+    assert BUDGETS[-1] == 50
 
 
 INVENTIONS = ["Officials confirmed 9,999 casualties.", "The deal cost 42 billion dollars.", "Rebels seized 77 tanks.",

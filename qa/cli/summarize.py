@@ -20,14 +20,15 @@ if TYPE_CHECKING:
 @click.option("--sentences", "sentence_count", default=5, show_default=True, type=click.IntRange(1, 30), help="Summary length in sentences.")
 @click.option("--words", "word_count", type=click.IntRange(10, 2000), help="Summary length in words (instead of --sentences).")
 @click.option("--model", metavar="PATH", help="GGUF model file (default: QA_MODEL, models/*.gguf, bundled).")
-@click.option("--max-tokens", default=200, show_default=True, type=click.IntRange(16, 4096), help="Longest text per model call.")
+@click.option("--max-tokens", type=click.IntRange(16, 4096),
+              help="Longest text per model call.  [default: policy summary.draft_tokens_per_sentence × sentences]")
 @click.option("--stream/--no-stream", default=True, show_default=True, help="Show drafts while they are generated (terminal only).")
 @filter_options
 @collection_option
 @json_option
 def summarize_command(
     document: str | None, whole: bool, about: str | None, sentence_count: int, word_count: int | None, model: str | None,
-    max_tokens: int, stream: bool, filters: Filters, collection: str, as_json: bool,
+    max_tokens: int | None, stream: bool, filters: Filters, collection: str, as_json: bool,
 ) -> None:
     """Write a summary in which every sentence cites a passage and is checked against it.
 

@@ -71,7 +71,8 @@ class SummarizeBody(FilterFields):
     target: str = Field(default="", description="A document id or source (document), the topic (topic).")
     sentences: int = Field(default=5, ge=1, le=30)
     words: int | None = Field(default=None, ge=10, le=2000)
-    max_tokens: int = Field(default=200, ge=16, le=4096)
+    max_tokens: int | None = Field(default=None, ge=16, le=4096,
+                                   description="Longest text per model call (default: the policy's summary.draft_tokens_per_sentence × sentences).")
 
 
 class IndexBody(BaseModel):

@@ -97,7 +97,7 @@ class Engine:
         return work
 
     def summarize(self, scope: str, target: str, filters: Filters, sentences: int, words: int | None,
-                  max_tokens: int, on_text: Callable[[str], None]) -> Callable[[Collection], dict]:
+                  max_tokens: int | None, on_text: Callable[[str], None]) -> Callable[[Collection], dict]:
         from qa.render import answer_payload, cited_dates
         from qa.summarize import Request, summarize
 
