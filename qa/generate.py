@@ -16,6 +16,9 @@ from qa.models import check_model, resolve_model
 
 Message = dict[str, str]
 
+# llama.cpp's repetition penalty, over the last 64 tokens generated, in every call
+REPEAT_PENALTY = 1.1
+
 
 class Generator(Protocol):
     name: str
@@ -112,26 +115,34 @@ class LlamaGenerator:
         return text
 
     def generate(self, messages: list[Message], *, max_tokens: int, grammar: str | None = None) -> Iterator[str]:
-        from llama_cpp import LlamaGrammar
+        from llama_cpp import LogitsProcessorList
 
+        from qa.grammar_filter import GrammarFilter
+
+        # the grammar checks the likely tokens first (qa/grammar_filter.py), not the whole vocabulary
+        constraint = GrammarFilter(self._llama, grammar, REPEAT_PENALTY) if grammar else None
         options = dict(
-            max_tokens=max_tokens, temperature=0.0, top_k=1, repeat_penalty=1.1, stream=True,
-            grammar=LlamaGrammar.from_string(grammar, verbose=False) if grammar else None,
+            max_tokens=max_tokens, temperature=0.0, top_k=1, repeat_penalty=REPEAT_PENALTY, stream=True,
+            logits_processor=LogitsProcessorList([constraint]) if constraint else None,
         )
-        if self.info.chat_template:
-            chat = [{"role": m["role"], "content": self.plain_text(m["content"])} for m in messages]
-            stream = self._llama.create_chat_completion(messages=chat, **options)
-            for chunk in stream:
-                text = chunk["choices"][0]["delta"].get("content")
-                if text:
-                    yield text
-        else:
-            prompt = self.plain_text(completion_prompt(messages))
-            stream = self._llama.create_completion(prompt=prompt, stop=["\n\n", "Question:"], **options)
-            for chunk in stream:
-                text = chunk["choices"][0]["text"]
-                if text:
-                    yield text
+        try:
+            if self.info.chat_template:
+                chat = [{"role": m["role"], "content": self.plain_text(m["content"])} for m in messages]
+                stream = self._llama.create_chat_completion(messages=chat, **options)
+                for chunk in stream:
+                    text = chunk["choices"][0]["delta"].get("content")
+                    if text:
+                        yield text
+            else:
+                prompt = self.plain_text(completion_prompt(messages))
+                stream = self._llama.create_completion(prompt=prompt, stop=["\n\n", "Question:"], **options)
+                for chunk in stream:
+                    text = chunk["choices"][0]["text"]
+                    if text:
+                        yield text
+        finally:
+            if constraint is not None:
+                constraint.close()
 
 
 def generate_text(
