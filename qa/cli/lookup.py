@@ -89,6 +89,8 @@ def search_command(query: str, k: int, method: str, filters: Filters, collection
     """Show the passages that best match QUERY (dense + keyword search, fused).
 
     Filters are applied before the best k are chosen: -k 5 gives 5 passages when 5 match.
+    Text pasted to find its article (a headline, a sentence: not a question) is ranked by its
+    keywords first, the dense search filling in what they miss.
 
     \b
     Examples:
