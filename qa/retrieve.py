@@ -1,6 +1,7 @@
 """Retrieve passages for a query: dense (FAISS) and keyword (FTS5 BM25), fused by weighted
-reciprocal rank (text pasted to find its article is ranked by keywords first); a passage with the same words as one ranked above it, or nearly the same content
-(a syndicated copy, another outlet's report of one story), is folded into it as a copy."""
+reciprocal rank (text pasted to find its article is ranked by keywords first); a passage with
+the same words as one ranked above it, or nearly the same content (a syndicated copy, another
+outlet's report of one story), is folded into it as a copy."""
 
 from __future__ import annotations
 
