@@ -9,6 +9,7 @@ of what it says ("He agreed" under the headline "Putin agrees to ...").
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -179,18 +180,22 @@ def slot_filled(text: str, question: Question) -> float:
 def date_fit(question: Question, item: Evidence, grace_days: int) -> str:
     """"match", "open" or "contradicts": do the sentence's own dates (a dateline's "March 17"
     completed with the article's year) or the article's date fall in the periods the question
-    names? An article with no date and a sentence with none leave the question's date open."""
+    names? An article with no date and a sentence with none leave the question's date open. An
+    article published before the period a question about the past names cannot report what
+    happened then ("Who won the run-off on May 7?" against a March preview that names May 7)."""
     if not question.periods and not question.undated:
         return "open"
     published = parse_stored_date(item.date)
     year = published.year if published else None
     stated: list[Period] = find_periods(f"{item.heading}. {item.previous} {item.text}", year)
-    asked = list(question.periods) + [p for text in question.undated for p in find_periods(text, year)]
+    asked = [(p, True) for p in question.periods] + [(p, False) for text in question.undated for p in find_periods(text, year)]
     if not asked:
         return "open"  # "on May 7" in an article with no date: which May 7 is unknown
     verdicts = []
-    for period in asked:
-        if any(period.overlaps(found) for found in stated):
+    for period, dated in asked:
+        if question.past and published is not None and _after(period, published, dated):
+            verdicts.append("contradicts")  # written before it happened: plans and forecasts only
+        elif any(period.overlaps(found) for found in stated):
             verdicts.append("match")
         elif published is not None:
             verdicts.append("match" if period.contains_report_of(published, grace_days) else "contradicts")
@@ -199,6 +204,18 @@ def date_fit(question: Question, item: Evidence, grace_days: int) -> str:
     if "contradicts" in verdicts:
         return "contradicts"
     return "match" if all(v == "match" for v in verdicts) else "open"
+
+
+# A month and day the question gives without a year ("on May 7") is read in the article's year;
+# when that falls more than this long after the article, the previous year's is the one meant.
+_UNDATED_AHEAD_DAYS = 183
+
+
+def _after(period: Period, published: dt.date, dated: bool) -> bool:
+    """Does the asked period begin after the article was published? A day without a year only
+    counts when it falls within half a year after it (else it was last year's)."""
+    ahead = (period.start - published).days
+    return ahead > 0 if dated else 0 < ahead <= _UNDATED_AHEAD_DAYS
 
 
 def found_terms(question: Question, text: str) -> tuple[list[str], list[str]]:

@@ -41,6 +41,14 @@ _MONEY_QUESTION = re.compile(
     r"|budget|donat\w*|pledg\w*|fund\w*|raise|raised)\b"
 )
 _YES_NO = re.compile(r"^(is|are|was|were|did|does|do|has|have|had|will|would|can|could|should)\b")
+# A question about what happened: a past auxiliary, or a past verb form, and nothing about what
+# is to come. "-ed" words that are names or adjectives ("United", "armed") do no harm: the rule
+# only matters when the question also names a date after an article was published.
+_PAST = re.compile(
+    r"\b(?:did|was|were|had|won|lost|held|made|took|gave|got|came|went|said|told|met|left|chose|beat"
+    r"|became|began|fell|rose|paid|sold|bought|found|brought|kept|led|sent|spent|struck|fought|ran|\w+ed)\b"
+)
+_FUTURE = re.compile(r"\b(?:will|would|going to|expected|due|scheduled|planned|plans?|set to|to be)\b")
 # How a question opens: a question word, an auxiliary ("Did ...") or a request ("List ...").
 _ASKING = re.compile(
     r"^(?:what|when|where|who|whom|whose|which|why|how|is|are|was|were|did|does|do|has|have|had|will|would"
@@ -172,6 +180,7 @@ class Question:
     stems: frozenset[str]
     unmatched: tuple[str, ...] = ()  # words in another script, which no rule can match
     money: bool = False  # "how much did X pay / cost / earn": the answer is an amount of money
+    past: bool = False  # "Who won ...", "What did X agree": asks what happened, not what is planned
 
     @property
     def required(self) -> list[str]:
@@ -257,4 +266,5 @@ def analyze(text: str) -> Question:
         stems=frozenset(content_stems(without_dates) - {stem(w) for w in QUESTION_WORDS}),
         unmatched=tuple(unmatched_words(text)),
         money=kind == "number" and bool(_MONEY_QUESTION.match(lowered)),
+        past=bool(_PAST.search(lowered)) and not _FUTURE.search(lowered),
     )

@@ -102,6 +102,16 @@ VOTE = "The Senate confirmed her nomination by 51 votes to 50 after Pence broke 
         # the sentence's own year decides when the article has none
         ("What happened in 2015?", None, "In 2015 the plant closed.", "match"),
         ("What did the Senate decide?", "2019-02-07", VOTE, "open"),
+        # a preview that names the day cannot say what happened on it
+        ("Who won the run-off on May 7?", "2017-03-24", "Polls say Macron would beat Le Pen on May 7.", "contradicts"),
+        ("Who won the run-off on May 7?", "2017-05-08", "Macron beat Le Pen on May 7.", "match"),
+        ("Which city was chosen to host the 2026 Winter Olympics?", "2017-03-02", "The IOC chooses a host in 2019.",
+         "contradicts"),
+        # ... but a question about what is to come can be answered by it
+        ("Who is expected to win the run-off on May 7?", "2017-03-24", "Polls say Macron would beat Le Pen on May 7.",
+         "match"),
+        # a day without a year far ahead of the article is last year's: "December 28" in January
+        ("What happened on December 28?", "2017-01-05", "On December 28 the plant closed.", "match"),
     ],
 )
 def test_date_fit(question, date, text, fit):
