@@ -244,8 +244,8 @@ class RetrievalPolicy:
         0.9, "a passage this close (cosine) to one ranked above it, or with the same words, is "
         "folded into it as a copy and shown as \"also in\": other outlets' reports of one story "
         "no longer fill the top k. On the news gold questions (bench/retrieval_bench.py --diversify, "
-        "with their first labels: one or two articles each) 0.9 raised tune recall@5 / MRR@5 from 0.794 / 0.675 to 0.824 / 0.690 and held-out MRR@5 "
-        "from 0.627 to 0.666 at equal recall; 0.95 and 0.98 changed nothing there; MMR (weights "
+        "with their first labels: one or two articles each) 0.9 raised tune recall@5 / MRR@5 from "
+        "0.794 / 0.675 to 0.824 / 0.690 and held-out MRR@5 from 0.627 to 0.666 at equal recall; 0.95 and 0.98 changed nothing there; MMR (weights "
         "0.9, 0.8, 0.7) gained less on tune and lost held-out recall (0.794 at 0.8 and 0.7)", 0.5, 1.01)
 
 
