@@ -206,20 +206,11 @@ def main() -> None:
     sets["gold questions, held-out"] = [(q, e, kind) for q, e, kind, split in questions if split == "heldout"]
 
     from qa.policy import default_policy
-    from qa.question import is_lookup
-    from qa.retrieve import fuse as qa_fuse
-
-    policy = default_policy().retrieval
-
-    def current(query: str, d: Ranking, kw: Ranking) -> Ranking:
-        """qa's hybrid as `qa search` runs it: each list's top `candidate_depth`, fused."""
-        depth = policy.candidate_depth
-        return qa_fuse(d[:depth], kw[:depth], 2 * depth, policy, is_lookup(query, policy.lookup_min_words))
 
     methods: dict[str, Callable[[str, Ranking, Ranking], Ranking]] = {
         "dense": lambda q, d, kw: d,
         "keyword": lambda q, d, kw: kw,
-        "qa hybrid (current)": current,
+        "qa hybrid (current)": qa_hybrid,
         "rrf k=60, depth 20": lambda q, d, kw: rrf(d[:20], kw[:20]),
         "rrf k=60, keyword x1.5, depth 20": lambda q, d, kw: rrf(d[:20], kw[:20], keyword_weight=1.5),
         "rrf k=60": lambda q, d, kw: rrf(d, kw),
@@ -400,16 +391,20 @@ def print_diversified(store: Collection, sets: QuerySets, cache: SearchCache, do
                   f" in {sum(1 for p in pairs if p)} of {len(pairs)} queries")
 
 
-def fused_top(cache: SearchCache, query: str) -> Ranking:
-    """qa's hybrid ranking of each list's top `candidate_depth` (qa.retrieve.fuse)."""
+def qa_hybrid(query: str, dense: Ranking, keyword: Ranking) -> Ranking:
+    """qa's hybrid as `qa search` runs it: each list's top `candidate_depth`, fused (qa.retrieve.fuse)."""
     from qa.policy import default_policy
     from qa.question import is_lookup
     from qa.retrieve import fuse
 
     policy = default_policy().retrieval
-    dense, keyword, _ = cache[query]
     depth = policy.candidate_depth
     return fuse(dense[:depth], keyword[:depth], 2 * depth, policy, is_lookup(query, policy.lookup_min_words))
+
+
+def fused_top(cache: SearchCache, query: str) -> Ranking:
+    dense, keyword, _ = cache[query]
+    return qa_hybrid(query, dense, keyword)
 
 
 def print_table(title: str, results: Results, k: int) -> None:

@@ -48,19 +48,14 @@ class GrammarFilter:
             self._lib.llama_sampler_accept(self._sampler, int(token))
             self._accepted += 1
         scores = np.asarray(scores, dtype=np.single)
+        # the SHORTLIST highest logits, in any order, then the highest of all the others
         best = np.argpartition(-scores, SHORTLIST)[: SHORTLIST + 1]
-        best = best[np.argsort(-scores[best], kind="stable")]
         shortlist, outside = best[:SHORTLIST], float(scores[best[SHORTLIST]])
         allowed = self._allowed(shortlist, scores[shortlist])
-        if allowed.size:
-            worst_case = np.where(scores[allowed] > 0, scores[allowed] / self._penalty, scores[allowed] * self._penalty)
-            if float(worst_case.max()) > outside:
-                masked = np.full_like(scores, -np.inf)
-                masked[allowed] = scores[allowed]
-                return masked
-        self.fallbacks += 1
-        every = np.arange(scores.size, dtype=np.intc)
-        allowed = self._allowed(every, scores)
+        worst_case = np.where(scores[allowed] > 0, scores[allowed] / self._penalty, scores[allowed] * self._penalty)
+        if not allowed.size or float(worst_case.max()) <= outside:
+            self.fallbacks += 1
+            allowed = self._allowed(np.arange(scores.size, dtype=np.intc), scores)
         masked = np.full_like(scores, -np.inf)
         masked[allowed] = scores[allowed]
         return masked

@@ -40,7 +40,8 @@ _MONEY_QUESTION = re.compile(
     r"|spend|spends|spent|money|compensation|prize|price|salary|wage|fee|fees|fine|fined|bail|tax|taxes|worth"
     r"|budget|donat\w*|pledg\w*|fund\w*|raise|raised)\b"
 )
-_YES_NO = re.compile(r"^(is|are|was|were|did|does|do|has|have|had|will|would|can|could|should)\b")
+_AUXILIARIES = "is|are|was|were|did|does|do|has|have|had|will|would|can|could|should"
+_YES_NO = re.compile(rf"^({_AUXILIARIES})\b")
 # A question about what happened: a past auxiliary, or a past verb form, and nothing about what
 # is to come. "-ed" words that are names or adjectives ("United", "armed") do no harm: the rule
 # only matters when the question also names a date after an article was published.
@@ -50,10 +51,7 @@ _PAST = re.compile(
 )
 _FUTURE = re.compile(r"\b(?:will|would|going to|expected|due|scheduled|planned|plans?|set to|to be)\b")
 # How a question opens: a question word, an auxiliary ("Did ...") or a request ("List ...").
-_ASKING = re.compile(
-    r"^(?:what|when|where|who|whom|whose|which|why|how|is|are|was|were|did|does|do|has|have|had|will|would"
-    r"|can|could|should|list|name|tell|explain|describe)\b"
-)
+_ASKING = re.compile(rf"^(?:{'|'.join(sorted(QUESTION_WORDS))}|{_AUXILIARIES}|list|name|tell|explain|describe)\b")
 _FOCUS = [
     re.compile(r"^(?:what|which)\s+(?:is|was|are|were)\s+(?:the\s+)?(?:official\s+|first\s+|main\s+|full\s+)?([a-z]+)\s+(?:of|for|in)\b"),
     re.compile(r"^who\s+(?:is|was|were)\s+.+?'s\s+(?:first\s+|second\s+)?([a-z]+)\b"),
