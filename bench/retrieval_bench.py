@@ -210,7 +210,8 @@ def main() -> None:
     methods: dict[str, Callable[[str, Ranking, Ranking], Ranking]] = {
         "dense": lambda q, d, kw: d,
         "keyword": lambda q, d, kw: kw,
-        "qa hybrid (current)": qa_hybrid,
+        "qa hybrid (current)": lambda q, d, kw: qa_hybrid(store, q, d, kw),
+        "qa's fusion, not re-scored": qa_fused,
         "rrf k=60, depth 20": lambda q, d, kw: rrf(d[:20], kw[:20]),
         "rrf k=60, keyword x1.5, depth 20": lambda q, d, kw: rrf(d[:20], kw[:20], keyword_weight=1.5),
         "rrf k=60": lambda q, d, kw: rrf(d, kw),
@@ -391,8 +392,19 @@ def print_diversified(store: Collection, sets: QuerySets, cache: SearchCache, do
                   f" in {sum(1 for p in pairs if p)} of {len(pairs)} queries")
 
 
-def qa_hybrid(query: str, dense: Ranking, keyword: Ranking) -> Ranking:
-    """qa's hybrid as `qa search` runs it: each list's top `candidate_depth`, fused (qa.retrieve.fuse)."""
+def qa_hybrid(store: Collection, query: str, dense: Ranking, keyword: Ranking) -> Ranking:
+    """qa's hybrid as `qa search` runs it: each list's top `candidate_depth`, fused, and a
+    question's top `rescore_depth` re-ordered by their best sentence (qa.retrieve.hybrid)."""
+    from qa.policy import default_policy
+    from qa.retrieve import hybrid
+
+    policy = default_policy().retrieval
+    depth = policy.candidate_depth
+    return hybrid(store, query, dense[:depth], keyword[:depth], 2 * depth, policy)
+
+
+def qa_fused(query: str, dense: Ranking, keyword: Ranking) -> Ranking:
+    """qa's fusion alone (qa.retrieve.fuse), the list the re-scorers below re-order."""
     from qa.policy import default_policy
     from qa.question import is_lookup
     from qa.retrieve import fuse
@@ -404,7 +416,7 @@ def qa_hybrid(query: str, dense: Ranking, keyword: Ranking) -> Ranking:
 
 def fused_top(cache: SearchCache, query: str) -> Ranking:
     dense, keyword, _ = cache[query]
-    return qa_hybrid(query, dense, keyword)
+    return qa_fused(query, dense, keyword)
 
 
 def print_table(title: str, results: Results, k: int) -> None:

@@ -162,7 +162,9 @@ def answer_question(
         return AnswerResult(question, ABSTAIN_TEXT, "abstained", [], [], model, timings, scope.nothing_matches(),
                             policy=policy.label())
     depth = k or (policy.evidence.passages_list if asked.is_list else policy.evidence.passages_default)
-    hits = search(collection, embedder, asked.text, depth, scope=scope)
+    # the fused passages, not re-ordered by their best sentence: their sentences are scored below
+    # with the embeddings too, and reading the re-ordered ones answered worse (policy.rescore_depth)
+    hits = search(collection, embedder, asked.text, depth, scope=scope, rescore=False)
     # copies folded into a retrieved passage come after all of them, at its rank: where a sentence
     # repeats, the retrieved one is chosen and the copy is cited beside it; an overlapping window
     # of the same article adds its other sentences

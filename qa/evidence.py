@@ -284,6 +284,21 @@ def score(question: Question, candidates: list[Evidence], similarities: list[flo
     return sorted(candidates, key=lambda c: (not has_kind(c.text, question), -c.score))
 
 
+def by_best_sentence(
+    collection: "Collection", question: Question, passages: list["PassageRow"], policy: EvidencePolicy
+) -> list["PassageRow"]:
+    """The passages ordered by the best score of their sentences as evidence for the question, by
+    its words alone (overlap, names, answer kind, slot, date; no sentence is embedded), with the
+    given order as the rank penalty and the tie-break; a passage with no sentence that counts as
+    evidence goes last."""
+    candidates = gather(collection, passages, policy)
+    best: dict[int, float] = {}
+    for item in score(question, candidates, [0.0] * len(candidates), policy):
+        best[item.passage_id] = max(best.get(item.passage_id, float("-inf")), item.score)
+    order = sorted(range(len(passages)), key=lambda i: (-best.get(passages[i].id, float("-inf")), i))
+    return [passages[i] for i in order]
+
+
 # ----- answerability -----------------------------------------------------------------------------
 
 

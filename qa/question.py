@@ -228,15 +228,17 @@ def entities(text: str, periods: tuple[Period, ...] = ()) -> tuple[Entity, ...]:
     return tuple(found)
 
 
+def is_question(text: str) -> bool:
+    """Reads as a question: a question mark at the end, or a question's opening ("who", "did",
+    "list")."""
+    stripped = " ".join(text.split())
+    return stripped.endswith("?") or bool(_ASKING.match(stripped.lower()))
+
+
 def is_lookup(text: str, min_words: int) -> bool:
     """Text pasted to find the article it comes from (a sentence, a paragraph, a headline) rather
-    than a question or a topic: no question mark, no question's opening, at least `min_words`."""
-    stripped = " ".join(text.split())
-    return (
-        not stripped.endswith("?")
-        and not _ASKING.match(stripped.lower())
-        and len(stripped.split()) >= min_words
-    )
+    than a question or a topic: not a question, at least `min_words`."""
+    return not is_question(text) and len(text.split()) >= min_words
 
 
 def analyze(text: str) -> Question:

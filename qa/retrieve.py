@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from qa.embed import Embedder
 from qa.policy import RetrievalPolicy, default_policy
-from qa.question import is_lookup
+from qa.question import analyze, is_lookup, is_question
 from qa.store.collection import Collection, PassageRow, Scope
 
 if TYPE_CHECKING:
@@ -86,9 +86,12 @@ METHODS = ("hybrid", "dense", "keyword")
 
 
 def search(
-    collection: Collection, embedder: Embedder, query: str, k: int = 5, method: str = "hybrid", scope: Scope | None = None
+    collection: Collection, embedder: Embedder, query: str, k: int = 5, method: str = "hybrid", scope: Scope | None = None,
+    rescore: bool = True,
 ) -> list[Hit]:
-    """Top-k passages; the reported score is the dense cosine similarity, fusion decides order.
+    """Top-k passages; the reported score is the dense cosine similarity, fusion (and for a
+    question, its best sentence) decides order. `rescore=False` keeps the fused order: qa ask
+    reads those passages and scores their sentences itself.
 
     With a `scope` (the documents a filter leaves), both searches look only at its passages, so
     the top k are the best k of those, not what is left of the best k overall."""
@@ -106,7 +109,7 @@ def search(
     keyword = collection.keyword_search(query, depth, scope.doc_ids if scope is not None else None) if method != "dense" else []
     room = 4 * k  # copies folded into a passage above them leave room for k distinct ones
     if method == "hybrid":
-        ranked = fuse(dense, keyword, room, policy, is_lookup(query, policy.lookup_min_words))
+        ranked = hybrid(collection, query, dense, keyword, room, policy, rescore)
     else:
         ranked = {"dense": dense, "keyword": keyword}[method][:room]
     ids = [pid for pid, _ in ranked]
@@ -123,6 +126,26 @@ def search(
         cosine = dense_scores.get(passage_id)
         hits.append(Hit(rows[passage_id], cosine or 0.0, cosine, keyword_ranks.get(passage_id), copies[passage_id]))
     return hits
+
+
+def hybrid(
+    collection: Collection, query: str, dense: list[tuple[int, float]], keyword: list[tuple[int, float]], k: int,
+    policy: RetrievalPolicy, rescore: bool = True,
+) -> list[tuple[int, float]]:
+    """The two rankings fused; for a question, the fused top `rescore_depth` then re-ordered by
+    their best sentence as evidence for it (qa ask's scorer, by the words alone), the rest after
+    them as they were."""
+    depth = policy.rescore_depth if rescore and is_question(query) else 0
+    ranked = fuse(dense, keyword, max(k, depth), policy, is_lookup(query, policy.lookup_min_words))
+    if depth:
+        from qa import evidence
+
+        rows = collection.passages([pid for pid, _ in ranked[:depth]])
+        top = [rows[pid] for pid, _ in ranked[:depth] if pid in rows]
+        scores = dict(ranked)
+        order = evidence.by_best_sentence(collection, analyze(query), top, default_policy().evidence)
+        ranked = [(row.id, scores[row.id]) for row in order] + ranked[depth:]
+    return ranked[:k]
 
 
 def _copies_elsewhere(

@@ -76,7 +76,7 @@ def topic_pool(
     collection: Collection, embedder: Embedder, topic: str, policy: AnswerPolicy, scope: Scope | None = None
 ) -> list[ev.Evidence]:
     """The sentences of the passages retrieved for the topic, best passage first."""
-    hits = search(collection, embedder, topic, policy.summary.topic_passages, scope=scope)
+    hits = search(collection, embedder, topic, policy.summary.topic_passages, scope=scope, rescore=False)  # as qa ask reads
     return ev.gather(collection, [hit.passage for hit in hits], policy.evidence)
 
 

@@ -1,4 +1,5 @@
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -302,3 +303,33 @@ def test_an_absent_collection_reads_as_empty(settings, embedder):
     with pytest.raises(NoSuchDocumentError):
         choose_documents(store, Filters(docs=("seeds/a.txt",)))
     store.close()
+
+
+def test_a_questions_passages_are_ordered_by_their_best_sentence(settings, embedder, tmp_path):
+    """Fusion ranks the passage that repeats the question's words first; the passage whose sentence
+    holds the asked-for number goes first for `qa search`. qa ask reads the fused order, and a
+    topic is not re-ordered."""
+    folder = tmp_path / "floods"
+    folder.mkdir()
+    (folder / "worry.txt").write_text(
+        "Flood in Dacca\n\nPeople in Dacca died in the flood, and the flood in Dacca worried people who died "
+        "of worry about the flood in Dacca, people in Dacca said.\n")
+    (folder / "toll.txt").write_text("Rains\n\nOfficials said 42 people died in the flood in Dacca.\n")
+    index_paths(settings, embedder, [str(folder)])
+    store = reader(settings, embedder)
+    question = "How many people died in the flood in Dacca?"
+
+    def first(query: str, rescore: bool = True) -> str:
+        return Path(search(store, embedder, query, k=2, rescore=rescore)[0].passage.source).name
+
+    assert first(question, rescore=False) == "worry.txt"
+    assert first(question) == "toll.txt"
+    assert first("flood in Dacca people died") == "worry.txt"  # pasted text, ranked by its keywords
+    store.close()
+
+
+def test_a_question_reads_as_one_with_or_without_its_mark():
+    from qa.question import is_question
+
+    assert is_question("Who won the Saarland election?") and is_question("who won the Saarland election")
+    assert is_question("Flood deaths?") and not is_question("flood deaths in Dacca")

@@ -81,7 +81,7 @@ def check_free_text(text: str, what: str) -> None:
 @click.argument("query")
 @click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 1000), help="Number of passages.")
 @click.option("--method", type=click.Choice(["hybrid", "dense", "keyword"]), default="hybrid", show_default=True,
-              help="Ranking: both searches fused (what qa ask uses), or one alone, to compare.")
+              help="Ranking: both searches fused (what qa ask reads), or one alone, to compare.")
 @filter_options
 @collection_option
 @json_option
@@ -90,7 +90,9 @@ def search_command(query: str, k: int, method: str, filters: Filters, collection
 
     Filters are applied before the best k are chosen: -k 5 gives 5 passages when 5 match.
     Text pasted to find its article (a headline, a sentence: not a question) is ranked by its
-    keywords first, the dense search filling in what they miss.
+    keywords first, the dense search filling in what they miss. A question's best 20 fused
+    passages are re-ordered by their best sentence for it (the asked-for name, number or date
+    beside the asked-about words first).
 
     \b
     Examples:
