@@ -163,7 +163,7 @@ def slot_filled(text: str, question: Question) -> float:
     """1.0 when the asked-for fact stands within three words of the asked-about words, 0.5 within
     seven, else 0: "Pence cast the tie-breaking vote" fills "who cast the tie-breaking vote", a
     sentence that names another senator elsewhere does not."""
-    if question.kind is None:
+    if question.kind is None and not question.names_wanted:
         return 0.0
     tokens = _TOKEN.findall(text)
     answers = _answer_positions(tokens, question)

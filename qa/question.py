@@ -40,6 +40,13 @@ _MONEY_QUESTION = re.compile(
     r"|spend|spends|spent|money|compensation|prize|price|salary|wage|fee|fees|fine|fined|bail|tax|taxes|worth"
     r"|budget|donat\w*|pledg\w*|fund\w*|raise|raised)\b"
 )
+# "Who won the singles titles?", "Who were the winners?": a person question whose object is a
+# plural noun in lower case asks for several people. "Who did the animals drive out?" (the plural
+# is the subject) and "Who won at Indian Wells?" (a name) do not.
+_PEOPLE_LIST = re.compile(
+    r"^(?i:who|whom)\s+(?!(?:did|does|do|has|have|had|will|would|can|could|should)\b)(?:[a-z]+\s+)?"
+    r"the\s+(?:[a-z]+\s+)?[a-z]+(?<![siu])s\b(?!')"
+)
 _AUXILIARIES = "is|are|was|were|did|does|do|has|have|had|will|would|can|could|should"
 _YES_NO = re.compile(rf"^({_AUXILIARIES})\b")
 # A question about what happened: a past auxiliary, or a past verb form, and nothing about what
@@ -250,7 +257,7 @@ def analyze(text: str) -> Question:
         without_dates = without_dates.replace(period.text, " ")
     lowered = text.lower()
     kind = answer_kind(text)
-    is_list = bool(_LIST.match(lowered)) and kind is None
+    is_list = (bool(_LIST.match(lowered)) and kind is None) or (kind == "person" and bool(_PEOPLE_LIST.match(text)))
     return Question(
         text=text,
         kind=kind,

@@ -138,6 +138,15 @@ def test_slot_filled_prefers_the_name_next_to_the_asked_words():
     assert slot_filled(far, question) == 0.0
 
 
+def test_slot_counts_for_which_questions_too():
+    """ "Which party came out on top": the name beside "party" fills the slot, as a name beside
+    the asked verb does for "who"."""
+    question = analyze("Which party came out on top in the Dutch election?")
+    assert question.kind is None and question.names_wanted
+    assert slot_filled("Prime Minister Mark Rutte's VVD party came out on top with 33 seats.", question) == 1.0
+    assert slot_filled("Geert Wilders campaigned for weeks, and turnout in the Dutch election was high.", question) == 0.0
+
+
 def test_list_question_gets_one_fact_per_article_and_merges_copies():
     question = analyze("What prisoner exchanges were agreed?")
     first = ev("Russia and Ukraine agreed to a prisoner exchange of 175 prisoners from each side.", 0.7, doc_id=1)

@@ -88,7 +88,12 @@ def test_answer_kind(question, kind):
         ("What was the cause of his death?", False),
         ("What does the bill say?", False),
         ("How many seats did the parties win?", False),  # a count, not a list
-        ("Who won the singles titles at Indian Wells?", False),  # known miss: a list asked with "who"
+        ("Who won the singles titles at Indian Wells?", True),  # a plural object: several people
+        ("Who were the winners?", True),
+        ("Who did the animals drive from the farm?", False),  # the plural is the subject
+        ("Who won at Indian Wells?", False),  # a name, not a plural noun
+        ("Who is the boss?", False),
+        ("Who broke the tie when the Senate voted?", False),
     ],
 )
 def test_list_questions(question, is_list):
