@@ -405,10 +405,21 @@ def is_duplicate(a: Evidence, b: Evidence, policy: EvidencePolicy) -> bool:
 
 def same_names(a: Evidence, b: Evidence, question: Question) -> bool:
     """For a list of names ("which judges ..."), a sentence naming no one new beyond what an earlier
-    item named adds no item to the list."""
+    item named adds no item to the list, nor does one naming the same person in full ("German
+    Chancellor Angela Merkel" after "Chancellor Angela Merkel")."""
     if not (question.is_list and question.names_wanted):
         return False
-    return new_names(b.text, question) <= new_names(a.text, question)
+    return new_names(b.text, question) <= new_names(a.text, question) or bool(_full_names(a.text, question) & _full_names(b.text, question))
+
+
+def _full_names(text: str, question: Question) -> set[tuple[str, str]]:
+    """Two-word runs of a name the question does not hold: ("Angela", "Merkel")."""
+    runs = set()
+    for entity in entities(text):
+        if any(name_in(word, asked) for word in entity.words for asked in question.name_set):
+            continue
+        runs |= set(zip(entity.words, entity.words[1:]))
+    return runs
 
 
 def answers_alone(question: Question, item: Evidence, policy: AnswerPolicy) -> bool:

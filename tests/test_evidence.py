@@ -160,6 +160,18 @@ def test_list_question_gets_one_fact_per_article_and_merges_copies():
     assert selection.evidence[0].also[0].n == 3
 
 
+def test_a_list_of_names_gives_one_item_per_person_named_in_full():
+    question = analyze("Which foreign leaders has Trump welcomed to the White House?")
+    title = "Trump meets foreign leaders"
+    merkel = ev("Trump welcomed Chancellor Angela Merkel to the White House for talks.", 0.7, title=title, doc_id=1)
+    again = ev("US President Trump welcomed German Chancellor Angela Merkel to the White House.", 0.7, title=title, doc_id=2)
+    trudeau = ev("Trump welcomed Canadian Prime Minister Justin Trudeau to the White House.", 0.68, title=title, doc_id=3)
+    ranked = score(question, [merkel, again, trudeau], [0.7, 0.7, 0.68], DEFAULT_POLICY.evidence)
+    selection = select(question, ranked, DEFAULT_POLICY)
+    assert [e.doc_id for e in selection.evidence] == [1, 3]
+    assert [d.doc_id for d in selection.evidence[0].also] == [2]  # the same person, cited beside
+
+
 def test_disagreeing_sources_are_both_selected():
     question = analyze("How many people died in the fire?")
     one = ev("At least 12 people died in the fire, officials said.", 0.8, doc_id=1)
