@@ -455,6 +455,16 @@ def primary_value(text: str, question: Question) -> str | None:
     return tokens[best].lower()
 
 
+def gives_value_beside(claim: str, text: str, question: Question) -> bool:
+    """Does `claim` state a value of the asked kind that stands, in `text`, within three words of
+    the asked-about words: what the text gives as the answer, not a name or number mentioned
+    further off?"""
+    tokens = _TOKEN.findall(text)
+    asked = [i for i, t in enumerate(tokens) if stem(t) in question.event_stems]
+    beside = {tokens[i].lower() for i in _answer_positions(tokens, question) if any(abs(i - j) <= _NEXT_TO for j in asked)}
+    return bool(beside & {t.lower() for t in _TOKEN.findall(claim)})
+
+
 def disagree(first: Evidence, other: Evidence, question: Question) -> bool:
     """Two articles give different values for what was asked: each one's answering value is one
     the other's sentence never states."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from qa.dates import find_periods, parse_stored_date
+from qa.dates import Period, find_periods, parse_stored_date
 from qa.injection import looks_like_instruction
 from qa.policy import VerifyPolicy
 from qa.question import Question, entities
@@ -282,31 +282,61 @@ def refers_back(text: str) -> bool:
     return bool(_REFERS_BACK.match(text)) or bool(set(words(text)) & _SUBJECT_PRONOUNS)
 
 
-def unsupported_facts(sentence: str, cited: list[Cited]) -> list[str]:
+def unsupported_facts(sentence: str, cited: list[Cited], framed: Question | None = None) -> list[str]:
     """Numbers, dates and names in `sentence` that the cited text, read in its article, lacks.
     A name counts as found by its last word ("Tony Blair" in "Mr Blair said"); a name found only
     in the title or the previous sentence counts when the cited sentence refers back to someone
-    ("He agreed", "The new prime minister resigned")."""
+    ("He agreed", "The new prime minister resigned"). With `framed`, the question the sentence
+    restates around its answer, the question's own names and numbers also count when the cited
+    sentence's title or the sentence before holds them ("... when they beat England 13-9" under
+    "Ireland 13-9 England")."""
     problems = []
+    framing = "\n".join(c.context for c in cited) if framed is not None else ""
     texts = "\n".join(c.text for c in cited)
+    claim_periods, backed = _dates(sentence, cited)
+    for period in claim_periods:
+        if period not in backed:
+            problems.append(f"date {period.text} not in cited text")
+    in_dates = {n for period in claim_periods for n in digit_numbers(period.text)}
+    source_numbers = numbers(texts)
+    asked_numbers = (numbers(framed.text) & numbers(framing)) if framed is not None else set()
+    for number in sorted(numbers(sentence) - in_dates):
+        if number not in source_numbers and number not in asked_numbers:
+            problems.append(f"number {number} not in cited text")
+    context = "\n".join(c.context for c in cited if refers_back(c.text))
+    for entity in entities(sentence, tuple(claim_periods)):
+        if entity.found_in(texts) or (context and entity.found_in(context)):
+            continue
+        if framed is not None and any(entity.found_in(asked.text) for asked in framed.entities) and entity.found_in(framing):
+            continue
+        problems.append(f"name {entity.text} not in cited text")
+    return problems
+
+
+def _dates(sentence: str, cited: list[Cited]) -> tuple[list[Period], list[Period]]:
+    """The dates the sentence gives, and those of them that the cited text, its title or the
+    sentence before, or the article's date falls in ("in February 2017" of an article of
+    2017-02-24)."""
     published = [parse_stored_date(c.date) for c in cited]
     year = next((d.year for d in published if d), None)
     stated = find_periods("\n".join(f"{c.context}\n{c.text}" for c in cited), year)
     stated += [p for d in published if d for p in find_periods(d.isoformat())]
-    claim_periods = find_periods(sentence, year)
-    for period in claim_periods:
-        if not any(period.overlaps(other) for other in stated):
-            problems.append(f"date {period.text} not in cited text")
-    in_dates = {n for period in claim_periods for n in digit_numbers(period.text)}
-    source_numbers = numbers(texts)
-    for number in sorted(numbers(sentence) - in_dates):
-        if number not in source_numbers:
-            problems.append(f"number {number} not in cited text")
-    context = "\n".join(c.context for c in cited if refers_back(c.text))
-    for entity in entities(sentence, tuple(claim_periods)):
-        if not entity.found_in(texts) and not (context and entity.found_in(context)):
-            problems.append(f"name {entity.text} not in cited text")
-    return problems
+    claimed = find_periods(sentence, year)
+    return claimed, [p for p in claimed if any(p.overlaps(other) for other in stated)]
+
+
+def frames_its_answer(body: str, cited: list[Cited], question: Question | None) -> bool:
+    """Does the sentence restate the question around the answer the cited text gives ("Iain
+    Henderson scored Ireland's try when they beat England 13-9" for "Who scored Ireland's try
+    when they beat England 13-9?", citing "A first-half try from Iain Henderson ...")? Only for a
+    question asking for a name, a number or a date, and only when the sentence holds the value
+    that, in a cited sentence, stands within three words of the asked-about words: "Johnny Sexton
+    scored Ireland's try" citing the same sentence restates the question around the wrong name."""
+    from qa.evidence import gives_value_beside
+
+    if question is None or question.is_yes_no or not (question.kind or question.names_wanted):
+        return False
+    return any(gives_value_beside(body, c.text, question) for c in cited)
 
 
 # lower case: "May" is a month
@@ -458,7 +488,8 @@ def verify_sentence(
     texts = "\n".join(c.text for c in cited)
     if looks_like_instruction(body):  # "Ignore the question.", "<|im_start|>user ...": not a claim
         return Verdict(False, ["addresses a model, not a reader (an instruction or chat-template markup)"])
-    reasons = unsupported_facts(body, cited)
+    framed = question if frames_its_answer(body, cited, question) else None
+    reasons = unsupported_facts(body, cited, framed)
     negation = negation_problem(body, texts)
     if negation:
         reasons.append(negation)
@@ -466,8 +497,12 @@ def verify_sentence(
     for c in cited:
         if refers_back(c.text):  # the name a pronoun stands for, from the title or the sentence before
             source_stems |= content_stems(" ".join(names(c.context)))
+    # a date the article backs (its own date, a date line) is cited, whatever words give it
+    source_stems |= {st for period in _dates(body, cited)[1] for st in content_stems(period.text)}
     claim_stems = content_stems(body)
     asked = set(question.stems) if question else set()
+    if framed is not None:  # the question's own words are the frame, not claims of the cited text
+        source_stems = source_stems | asked
     if question is not None and not question.is_yes_no and not (claim_stems - question.stems):
         reasons.append("only repeats the question")  # a yes/no question is answered by restating it
     polarity = polarity_problem(sentence, body, question)

@@ -206,3 +206,46 @@ def test_a_number_moved_into_another_numbers_frame_is_rejected(claim):
 )
 def test_numbers_in_their_own_frames_are_not_swaps(claim):
     assert number_swap(claim, DUTCH) is None
+
+
+# --- an answer framed by its question -------------------------------------------------------
+
+TRY = ("A first-half try from Iain Henderson and eight points from the boot of a battered Johnny Sexton "
+       "established a lead that England never looked like closing.")
+TRY_TITLE = "Six Nations 2017: Ireland 13-9 England"
+
+
+def test_an_answer_framed_by_its_question_is_supported():
+    """The question's words around the cited answer are the user's frame, not new claims; its
+    numbers and names must still be in the cited sentence or its title."""
+    asked = analyze("Who scored Ireland's try when they beat England 13-9 in the Six Nations?")
+    claim = "Iain Henderson scored Ireland's try when they beat England 13-9 in the Six Nations."
+    verdict = verify_sentence(claim, [Cited(TRY, title=TRY_TITLE)], 0.7, asked)
+    assert verdict.supported, verdict.reasons
+    assert not verify_sentence(claim, [Cited(TRY, title=TRY_TITLE)], 0.7).supported  # no question, no frame
+
+
+@pytest.mark.parametrize("question, claim, reason", [
+    # the wrong name: Sexton is in the cited sentence, but not beside "try"
+    ("Who scored Ireland's try when they beat England 13-9 in the Six Nations?",
+     "Johnny Sexton scored Ireland's try when they beat England 13-9 in the Six Nations.", "adds what"),
+    # a number from the question that neither the sentence nor its title gives
+    ("Who scored Ireland's try when they beat England 20-9 in the Six Nations?",
+     "Iain Henderson scored Ireland's try when they beat England 20-9 in the Six Nations.", "number 20"),
+    # a yes/no question restated is not an answer framed by it
+    ("Did Iain Henderson score Ireland's try when they beat England 13-9?",
+     "Yes, Iain Henderson scored Ireland's try when they beat England 13-9.", ""),
+])
+def test_a_frame_does_not_carry_a_wrong_answer(question, claim, reason):
+    verdict = verify_sentence(claim, [Cited(TRY, title=TRY_TITLE)], 0.7, analyze(question))
+    assert not verdict.supported
+    assert any(reason in r for r in verdict.reasons), verdict.reasons
+
+
+def test_a_date_the_article_backs_is_not_an_added_word():
+    cited = Cited("Senator Leila de Lima, a fierce critic of the president, was arrested on drug charges on Friday.",
+                  title="Philippine senator arrested", date="2017-02-24")
+    verdict = verify_sentence("Leila de Lima was arrested on drug charges in February 2017.", [cited], 0.8)
+    assert verdict.supported, verdict.reasons
+    wrong = verify_sentence("Leila de Lima was arrested on drug charges in March 2016.", [cited], 0.8)
+    assert any("date March 2016" in r for r in wrong.reasons)
