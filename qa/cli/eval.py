@@ -89,10 +89,11 @@ def eval_command(gold_file: str, k: int, model: str | None, failures: bool, coll
     file names, matched against the end of the stored source) and "required" (regexes the answer
     must match, case-insensitive).
 
-    Reports recall@k and MRR@k of retrieval against the expected sources, the share of answers with
-    every required match, citation precision (citations whose quote supports the sentence, as
-    the verifier judges) and unsupported sentences shown, abstention accuracy, false abstentions
-    and time per question; per collection and overall, with the answer policy that produced them.
+    Reports recall@k and MRR@k of retrieval (ranked as qa search ranks) against the expected
+    sources, the share of answers with every required match, citation precision (citations whose
+    quote supports the sentence, as the verifier judges) and unsupported sentences shown,
+    abstention accuracy, false abstentions and time per question; per collection and overall,
+    with the answer policy that produced them.
     Exit 0 whatever the scores: it is a measurement, not a test.
 
     \b
