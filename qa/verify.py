@@ -550,4 +550,6 @@ def verify_sentence(
     role = role_problem(body, [c.text for c in cited])
     if role:
         reasons.append(role)
-    return Verdict(not (reasons or soft), reasons + soft, soft_only=bool(soft) and not reasons)
+    # a sentence that leans on its question's frame must pass every wording proxy itself: a
+    # model's reading accepted recombined claims through the frame (pairs, see README)
+    return Verdict(not (reasons or soft), reasons + soft, soft_only=bool(soft) and not reasons and framed is None)
