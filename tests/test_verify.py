@@ -249,3 +249,13 @@ def test_a_date_the_article_backs_is_not_an_added_word():
     assert verdict.supported, verdict.reasons
     wrong = verify_sentence("Leila de Lima was arrested on drug charges in March 2016.", [cited], 0.8)
     assert any("date March 2016" in r for r in wrong.reasons)
+
+
+def test_a_framed_answer_must_pass_the_wording_proxies_itself():
+    """Leaning on the question's frame, a sentence that fails only word order is not handed to a
+    model's reading (soft_only): readings accepted recombined claims that way."""
+    asked = analyze("Who scored Ireland's try when they beat England 13-9 in the Six Nations?")
+    claim = "England were beaten 13-9 by Ireland in the Six Nations, and Iain Henderson scored the try."
+    verdict = verify_sentence(claim, [Cited(TRY, title=TRY_TITLE)], 0.5, asked)
+    assert not verdict.supported and not verdict.soft_only
+    assert [r for r in verdict.reasons if "recombined" in r] == verdict.reasons
