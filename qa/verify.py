@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from qa.dates import Period, find_periods, parse_stored_date
+from qa.evidence import gives_value_beside
 from qa.injection import looks_like_instruction
 from qa.policy import VerifyPolicy
 from qa.question import Question, entities
@@ -332,8 +333,6 @@ def frames_its_answer(body: str, cited: list[Cited], question: Question | None) 
     question asking for a name, a number or a date, and only when the sentence holds the value
     that, in a cited sentence, stands within three words of the asked-about words: "Johnny Sexton
     scored Ireland's try" citing the same sentence restates the question around the wrong name."""
-    from qa.evidence import gives_value_beside
-
     if question is None or question.is_yes_no or not (question.kind or question.names_wanted):
         return False
     return any(gives_value_beside(body, c.text, question) for c in cited)
