@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qa import evidence
 from qa.embed import Embedder
 from qa.policy import RetrievalPolicy, default_policy
 from qa.question import analyze, is_lookup, is_question
@@ -139,6 +138,8 @@ def hybrid(
     depth = policy.rescore_depth if rescore and is_question(query) else 0
     ranked = fuse(dense, keyword, max(k, depth), policy, is_lookup(query, policy.lookup_min_words))
     if depth:
+        from qa import evidence  # only a question needs it: a topic's search does not pay its import
+
         rows = collection.passages([pid for pid, _ in ranked[:depth]])
         top = [rows[pid] for pid, _ in ranked[:depth] if pid in rows]
         scores = dict(ranked)
