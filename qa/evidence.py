@@ -159,15 +159,20 @@ def _answer_positions(tokens: list[str], question: Question) -> list[int]:
     return []
 
 
+def _positions(text: str, question: Question) -> tuple[list[str], list[int], list[int]]:
+    """The text's tokens, where values of the asked kind stand, and where the asked-about words do."""
+    tokens = _TOKEN.findall(text)
+    asked = [i for i, t in enumerate(tokens) if stem(t) in question.event_stems]
+    return tokens, _answer_positions(tokens, question), asked
+
+
 def slot_filled(text: str, question: Question) -> float:
     """1.0 when the asked-for fact stands within three words of the asked-about words, 0.5 within
     seven, else 0: "Pence cast the tie-breaking vote" fills "who cast the tie-breaking vote", a
     sentence that names another senator elsewhere does not."""
     if question.kind is None and not question.names_wanted:
         return 0.0
-    tokens = _TOKEN.findall(text)
-    answers = _answer_positions(tokens, question)
-    asked = [i for i, t in enumerate(tokens) if stem(t) in question.event_stems]
+    tokens, answers, asked = _positions(text, question)
     credit = 1.0
     if not asked and question.kind == "date":  # "He received the 1921 Nobel Prize": the event is a name
         asked, credit = [i for i, t in enumerate(tokens) if stem(t) in question.stems], 0.5
@@ -441,9 +446,7 @@ def primary_value(text: str, question: Question) -> str | None:
     """The value of the asked kind that answers: nearest to the asked-about words (within seven
     words), and of those, nearest to the question's names. "Rutte's VVD was set to win 33 seats
     ... Wilders' party with 20 seats" gives 33 for "how many seats did Rutte's VVD win"."""
-    tokens = _TOKEN.findall(text)
-    answers = _answer_positions(tokens, question)
-    asked = [i for i, t in enumerate(tokens) if stem(t) in question.event_stems]
+    tokens, answers, asked = _positions(text, question)
     named = [i for i, t in enumerate(tokens) if any(name_in(t, n) for n in question.name_set)]
     if not answers or not asked:
         return None
@@ -459,9 +462,8 @@ def gives_value_beside(claim: str, text: str, question: Question) -> bool:
     """Does `claim` state a value of the asked kind that stands, in `text`, within three words of
     the asked-about words: what the text gives as the answer, not a name or number mentioned
     further off?"""
-    tokens = _TOKEN.findall(text)
-    asked = [i for i, t in enumerate(tokens) if stem(t) in question.event_stems]
-    beside = {tokens[i].lower() for i in _answer_positions(tokens, question) if any(abs(i - j) <= _NEXT_TO for j in asked)}
+    tokens, answers, asked = _positions(text, question)
+    beside = {tokens[i].lower() for i in answers if any(abs(i - j) <= _NEXT_TO for j in asked)}
     return bool(beside & {t.lower() for t in _TOKEN.findall(claim)})
 
 

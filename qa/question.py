@@ -43,11 +43,12 @@ _MONEY_QUESTION = re.compile(
 # "Who won the singles titles?", "Who were the winners?": a person question whose object is a
 # plural noun in lower case asks for several people. "Who did the animals drive out?" (the plural
 # is the subject) and "Who won at Indian Wells?" (a name) do not.
+_DO_SUPPORT = "did|does|do|has|have|had|will|would|can|could|should"  # auxiliaries before a subject
 _PEOPLE_LIST = re.compile(
-    r"^(?i:who|whom)\s+(?!(?:did|does|do|has|have|had|will|would|can|could|should)\b)(?:[a-z]+\s+)?"
+    rf"^(?i:who|whom)\s+(?!(?:{_DO_SUPPORT})\b)(?:[a-z]+\s+)?"
     r"the\s+(?:[a-z]+\s+)?[a-z]+(?<![siu])s\b(?!')"
 )
-_AUXILIARIES = "is|are|was|were|did|does|do|has|have|had|will|would|can|could|should"
+_AUXILIARIES = f"is|are|was|were|{_DO_SUPPORT}"
 _YES_NO = re.compile(rf"^({_AUXILIARIES})\b")
 # A question about what happened: a past auxiliary, or a past verb form, and nothing about what
 # is to come. "-ed" words that are names or adjectives ("United", "armed") do no harm: the rule
