@@ -281,31 +281,24 @@ def main() -> None:
 
 
 def by_best_sentence(store: Collection, embedder: Embedder, query: str, ranking: Ranking, embed: bool = True) -> Ranking:
-    """The passages of `ranking`, ordered by the best evidence score of their sentences (the scorer
-    `qa ask` uses to pick what to quote: similarity, overlap, names, answer kind, slot, date, with a
-    small penalty per retrieval rank); passages with no sentence that counts as evidence last."""
+    """The passages of `ranking` ordered by their best sentence as evidence (qa.evidence's
+    by_best_sentence, which qa search runs by the words alone), with each sentence embedded
+    against the question too when `embed`."""
     from qa import evidence as ev
     from qa.policy import default_policy
     from qa.question import analyze
 
-    policy = default_policy().evidence
     asked = analyze(query)
-    rows = store.passages([pid for pid, _ in ranking])
-    passages = [rows[pid] for pid, _ in ranking if pid in rows]
-    candidates = ev.gather(store, passages, policy)
-    if not candidates:
-        return ranking
-    if embed:
+
+    def cosines(candidates: list[ev.Evidence]) -> list[float]:
         vectors = embedder.embed([asked.text] + [ev.in_context(c) for c in candidates])
-        similarities = [float(v @ vectors[0]) for v in vectors[1:]]
-    else:  # the word features alone: no sentence is embedded
-        similarities = [0.0] * len(candidates)
-    scored = ev.score(asked, candidates, similarities, policy)
-    best: dict[int, float] = {}
-    for item in scored:
-        best[item.passage_id] = max(best.get(item.passage_id, float("-inf")), item.score)
-    order = sorted(range(len(ranking)), key=lambda i: (-best.get(ranking[i][0], float("-inf")), i))
-    return [ranking[i] for i in order]
+        return [float(v @ vectors[0]) for v in vectors[1:]]
+
+    rows = store.passages([pid for pid, _ in ranking])
+    scores = dict(ranking)
+    passages = [rows[pid] for pid, _ in ranking if pid in rows]
+    order = ev.by_best_sentence(store, asked, passages, default_policy().evidence, cosines if embed else None)
+    return [(row.id, scores[row.id]) for row in order]
 
 
 def print_rescored(store: Collection, embedder: Embedder, sets: QuerySets, cache: SearchCache,

@@ -290,15 +290,17 @@ def score(question: Question, candidates: list[Evidence], similarities: list[flo
 
 
 def by_best_sentence(
-    collection: "Collection", question: Question, passages: list["PassageRow"], policy: EvidencePolicy
+    collection: "Collection", question: Question, passages: list["PassageRow"], policy: EvidencePolicy,
+    similarity: Callable[[list[Evidence]], list[float]] | None = None,
 ) -> list["PassageRow"]:
     """The passages ordered by the best score of their sentences as evidence for the question, by
-    its words alone (overlap, names, answer kind, slot, date; no sentence is embedded), with the
-    given order as the rank penalty and the tie-break; a passage with no sentence that counts as
-    evidence goes last."""
+    its words alone (overlap, names, answer kind, slot, date) unless `similarity` gives each
+    sentence's cosine with the question, with the given order as the rank penalty and the
+    tie-break; a passage with no sentence that counts as evidence goes last."""
     candidates = gather(collection, passages, policy)
+    similarities = similarity(candidates) if similarity is not None and candidates else [0.0] * len(candidates)
     best: dict[int, float] = {}
-    for item in score(question, candidates, [0.0] * len(candidates), policy):
+    for item in score(question, candidates, similarities, policy):
         best[item.passage_id] = max(best.get(item.passage_id, float("-inf")), item.score)
     order = sorted(range(len(passages)), key=lambda i: (-best.get(passages[i].id, float("-inf")), i))
     return [passages[i] for i in order]

@@ -244,11 +244,11 @@ class RetrievalPolicy:
         20, "for qa search and qa eval, a question's fused top this many passages are re-ordered "
         "by their best sentence as evidence, scored by its words as qa ask scores what to quote (no "
         "sentence embedded: 49 ms a question). On the news gold questions (every answering article "
-        "labelled, copies folded) recall@5 / MRR@5 rose from 0.971 / 0.830 to 0.971 / 0.895 on tune "
+        "labelled, copies folded) recall@5 / MRR@5 rose from 0.971 / 0.830 to 0.971 / 0.890 on tune "
         "and from 0.941 / 0.843 to 0.941 / 0.892 held-out, above dense (0.855, 0.838) and keyword "
-        "(0.817, 0.863) alone; a top-5 passage that holds the answer, tune MRR 0.702 against 0.664, "
-        "held-out 0.667 against 0.599. Embedding the sentences too ranked no better (tune MRR 0.876 "
-        "against 0.895 unfolded) at 1.3 s. qa ask reads the fused order: reading this one it "
+        "(0.817, 0.863) alone; a top-5 passage that holds the answer, tune MRR 0.698 against 0.664, "
+        "held-out 0.667 against 0.599. Embedding the sentences too ranked no better (tune MRR 0.882 "
+        "against 0.890 unfolded) at 0.7-1.3 s. qa ask reads the fused order: reading this one it "
         "answered worse (news tune 18/35 against 24/35, gold tune 28/29 against 29/29), as more "
         "candidate sentences let a wrong one win. 0 keeps the fused order everywhere", 0, 1000)
     duplicate_cosine: float = knob(
