@@ -32,19 +32,22 @@ def load(split: str) -> list[dict]:
 def judge(rows: list[dict], embedder, policy, reader=None) -> list[tuple[dict, bool, list[str]]]:
     """(pair, accepted, reasons) for every pair; `reader` is a model's yes/no judgment, asked as
     in `qa ask` about pairs that fail only a wording proxy."""
+    from qa.citations import without_lead_in
     from qa.question import analyze
     from qa.verify import Cited, verify_sentence
 
-    texts = sorted({r["claim"] for r in rows} | {t for r in rows for t in r["cited"]})
+    claims = {r["id"]: without_lead_in(r["claim"]) for r in rows}  # as `qa ask` splits a draft
+    texts = sorted(set(claims.values()) | {t for r in rows for t in r["cited"]})
     vectors = dict(zip(texts, embedder.embed(texts)))
     out = []
     for row in rows:
         context = row.get("context") or {}
         cited = [Cited(t, context.get("title") or "", context.get("date"), context.get("previous") or "") for t in row["cited"]]
-        similarity = max(float(vectors[row["claim"]] @ vectors[t]) for t in row["cited"])
+        claim = claims[row["id"]]
+        similarity = max(float(vectors[claim] @ vectors[t]) for t in row["cited"])
         question = analyze(row["question"]) if row.get("question") else None
-        verdict = verify_sentence(row["claim"], cited, similarity, question, policy.verify)
-        if verdict.soft_only and reader is not None and reader(row["claim"], " ".join(row["cited"]), context.get("title") or ""):
+        verdict = verify_sentence(claim, cited, similarity, question, policy.verify)
+        if verdict.soft_only and reader is not None and reader(claim, " ".join(row["cited"]), context.get("title") or ""):
             out.append((row, True, ["accepted by the model's reading"]))
             continue
         out.append((row, verdict.supported, verdict.reasons))

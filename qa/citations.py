@@ -11,7 +11,11 @@ _BOUNDARY = re.compile(
     r"(?<!\b[A-Z]\.[A-Z]\.)(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bMrs\.)"
     r"(?<=[.!?\]])\s+(?=[\"“'(]?[A-Z0-9])|\n+"
 )
-_LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d+[.)]|(?:the )?answer(?: is)?\s*:|quote\s*\d+\s*:)\s*", re.IGNORECASE)
+# What a model puts before a sentence: a list mark, "Answer:", "The answer to this question is:".
+_LIST_PREFIX = re.compile(
+    r"^\s*(?:[-*•]|\d+[.)]|(?:the |my )?answer(?: to (?:this|the|your) question)?(?: is)?\s*:|quote\s*\d+\s*:)\s*",
+    re.IGNORECASE,
+)
 # What bigger models add about the prompt itself: "..., according to quote number 1", "(n)".
 _QUOTE_REFERENCE = re.compile(
     r",?\s*(?:(?:according to|as (?:stated|evidenced|shown) (?:in|by)|as per|from|in|see)\s+)?quote(?: number)?\s*\d+"
@@ -40,11 +44,16 @@ def quote(text: str) -> str:
     return f"“{' '.join(text.split())}”"
 
 
+def without_lead_in(sentence: str) -> str:
+    """The sentence without what a model puts before it ("- ", "The answer to this question is: ")."""
+    return _LIST_PREFIX.sub("", sentence).strip()
+
+
 def split_answer(raw: str) -> list[str]:
     """Split generated text into sentences; a citation marker stays with the sentence before it."""
     pieces = []
     for piece in _BOUNDARY.split(raw.strip()):
-        piece = _LIST_PREFIX.sub("", piece).strip()
+        piece = without_lead_in(piece)
         if piece:
             pieces.append(piece)
     # a marker alone on a line belongs to the sentence before it

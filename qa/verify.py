@@ -19,6 +19,7 @@ from qa.injection import looks_like_instruction
 from qa.policy import VerifyPolicy
 from qa.question import Question, entities
 from qa.textmatch import (
+    MAGNITUDES,
     NEGATIONS,
     STOPWORDS,
     content_sequence,
@@ -240,11 +241,24 @@ def order_agreement(sentence: str, cited_text: str) -> float:
     source = content_sequence(cited_text)
     present = set(source)
     best = 0.0
-    for form in {sentence, active_voice(sentence)}:
+    for form in {sentence, active_voice(sentence), *_clauses_swapped(sentence)}:
         claim = [w for w in content_sequence(form) if w in present]
         if claim:
             best = max(best, _lcs(claim, source) / len(claim))
     return best
+
+
+# Where a sentence's clauses may be put in either order: a comma, or a time clause's conjunction.
+_CLAUSE_SPLIT = re.compile(r",\s+|\s+(?=(?:after|before|when|while|since|until)\b)")
+
+
+def _clauses_swapped(sentence: str) -> list[str]:
+    """The sentence with its two clauses the other way round: "Since April 8, 2006, Churkin had
+    been ..." as "Churkin had been ... since April 8, 2006"; "X did not go back after Hitler came
+    to power" as "after Hitler came to power X did not go back". Words keep their order inside a
+    clause, so a recombined claim is still caught."""
+    pieces = [p for p in _CLAUSE_SPLIT.split(sentence.rstrip(".!? ")) if p]
+    return [" ".join(pieces[i:] + pieces[:i]) for i in range(1, len(pieces))]
 
 
 def _negations(text: str) -> list[int]:
@@ -335,7 +349,20 @@ def frames_its_answer(body: str, cited: list[Cited], question: Question | None) 
     scored Ireland's try" citing the same sentence restates the question around the wrong name."""
     if question is None or question.is_yes_no or not (question.kind or question.names_wanted):
         return False
-    return any(gives_value_beside(body, c.text, question) for c in cited)
+    return _names_in_question_order(body, question) and any(gives_value_beside(body, c.text, question) for c in cited)
+
+
+def _names_in_question_order(body: str, question: Question) -> bool:
+    """Does the sentence keep the question's names in the question's order? "England scored the
+    try when Iain Henderson beat Ireland" swaps who beat whom in "... Ireland's try when they beat
+    England", and word order alone cannot see it."""
+    found = []
+    for rank, entity in enumerate(question.entities):
+        at = re.search(rf"(?<![\w-]){re.escape(entity.words[-1])}(?![\w-])", body, flags=re.IGNORECASE)
+        if at:
+            found.append((at.start(), rank))
+    ranks = [rank for _, rank in sorted(found)]
+    return ranks == sorted(ranks)
 
 
 # lower case: "May" is a month
@@ -467,6 +494,14 @@ def polarity_problem(sentence: str, body: str, question: Question | None) -> str
     return None
 
 
+_QUANTITY_WORDS = frozenset(stem(w) for w in ("half", "quarter", *MAGNITUDES))
+
+
+def _is_quantity(word_stem: str) -> bool:
+    """A stem that writes part of a number: "20", "million", "half"."""
+    return word_stem[:1].isdigit() or word_stem in _QUANTITY_WORDS
+
+
 def _answer_body(sentence: str) -> str:
     """The sentence without a leading "Yes," / "No,"."""
     return _ANSWER_PREFIX.sub("", sentence, count=1)
@@ -525,7 +560,8 @@ def verify_sentence(
     if lexical < needed:
         reasons.append(f"only {lexical:.0%} of its words are in the cited text")
     found_names = {stem(w) for e in entities(body) if e.found_in(texts) for w in e.words}  # "Frank-Walter" of "Steinmeier"
-    novel = sorted(claim_stems - source_stems - found_names)
+    # numbers are checked by value above ("20,000,000" is "20 million"), not as words
+    novel = sorted(st for st in claim_stems - source_stems - found_names if not _is_quantity(st))
     if len(novel) > rules.max_novel_words:
         reasons.append(f"adds what the cited text does not say ({', '.join(novel)})")
     action = new_action(body, source_stems)

@@ -79,6 +79,7 @@ def test_marker_after_period_attaches_to_that_sentence():
         "* Putin rejected the ceasefire [1].",
         "Answer: Putin rejected the ceasefire [1].",
         "The answer is: Putin rejected the ceasefire [1].",
+        "The answer to this question is: Putin rejected the ceasefire [1].",
     ],
 )
 def test_list_prefixes_stripped(raw):
