@@ -131,13 +131,22 @@ _MONEY_AMOUNT = re.compile(
 )
 
 
+_ORDINAL = re.compile(r"\b\d+(?:st|nd|rd|th)\b", re.IGNORECASE)
+
+
+def counts(text: str) -> set[str]:
+    """The numbers of `text` that count or measure: an ordinal ("the 12th person to hold the post",
+    "the second round") answers no "how many" question."""
+    return {n for n in numbers(_ORDINAL.sub(" ", text)) if not n.endswith(("st", "nd", "rd", "th"))}
+
+
 def has_kind(text: str, question: Question) -> bool:
     """Does `text` hold the kind of fact asked for: a new number, a date, a new name?"""
     if question.names_wanted and question.kind is None:
         return bool(new_names(text, question))
     if question.kind == "number":  # a year is when, not how many
         years = {n for period in find_periods(text) for n in digit_numbers(period.text)}
-        new = numbers(text) - question.numbers - years
+        new = counts(text) - question.numbers - years
         return bool(new) and (not question.money or bool(_MONEY_AMOUNT.search(text)))
     if question.kind == "date":
         return bool(find_periods(text, 2000)) or bool(set(words(text)) & (MONTHS | _WEEKDAYS))
@@ -149,7 +158,8 @@ def has_kind(text: str, question: Question) -> bool:
 def _answer_positions(tokens: list[str], question: Question) -> list[int]:
     lowered = [t.lower() for t in tokens]
     if question.kind == "number":
-        return [i for i, t in enumerate(lowered) if numbers(t) - question.numbers]
+        return [i for i, t in enumerate(lowered)
+                if counts(t) - question.numbers and lowered[i + 1 : i + 2] not in (["st"], ["nd"], ["rd"], ["th"])]
     if question.kind == "person" or question.names_wanted:
         # "married an Armenian": a capitalized word after "a" / "an" is a kind of person, not a name
         found = new_names(" ".join(tokens), question)

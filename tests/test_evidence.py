@@ -33,6 +33,18 @@ def test_has_kind():
     assert has_kind("anything", analyze("What happened?"))
 
 
+@pytest.mark.parametrize("sentence, counted", [
+    ("He was elected president, the 12th person to hold the post.", False),
+    ("She won in the second round.", False),
+    ("He won with 931 votes in the second round.", True),
+    ("The committee met twice.", True),
+])
+def test_an_ordinal_answers_no_how_many_question(sentence, counted):
+    """"the 12th person to hold the post" is which one, not how many: a kept sentence giving only
+    an ordinal does not answer "How many votes did he get?"."""
+    assert has_kind(sentence, analyze("How many votes did he get when he was elected?")) == counted
+
+
 def test_assess_abstains_when_required_name_missing():
     result = assess(analyze("How many tanks has France promised to send to Ukraine?"), seed_evidence(), DEFAULT_POLICY)
     assert not result.answerable
