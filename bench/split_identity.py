@@ -4,7 +4,7 @@
 
 Every document is split twice with `split_sentences`: once with plain `pysbd.Segmenter` (the
 splitter as it was, "pysbd on everything") and once with qa's faster segmenter. Indexes record
-the splitter as "pysbd-en-2" and keep its sentence spans, so any difference is a failure.
+the splitter as "pysbd-en-3" and keep its sentence spans, so any difference is a failure.
 
 Documents: the articles in --articles read as `qa index` reads them (HTML, text, ...), the
 plain-text files in --text, and, when the gensim package is installed, every article of the

@@ -25,7 +25,9 @@ class ChunkSettings:
 
     max_tokens: int = 128
     overlap_sentences: int = 1
-    splitter: str = "pysbd-en-2"  # 2: a number cut off a sentence's end ("on March 20.") is joined back
+    # 2: a number cut off a sentence's end ("on March 20.") is joined back; 3: a stray quotation mark
+    # no longer runs sentences together, and a closing mark stays with its sentence
+    splitter: str = "pysbd-en-3"
 
 
 def _embed_runtime(value: str | None) -> str:

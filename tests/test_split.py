@@ -125,3 +125,33 @@ def test_a_line_without_sentence_breaks_is_cut_at_spaces(monkeypatch):
     assert all(piece == piece.strip() and len(piece) <= 50 for piece in pieces)
     assert "".join(pieces).replace(" ", "") == text.replace(" ", "")
     assert pieces[-1] == "x" * 20  # no space at all: cut at the window's end
+
+
+def test_a_stray_quotation_mark_does_not_run_sentences_together():
+    """pysbd never splits between two double quotation marks; a straight mark closed by a curly one
+    made one 'sentence' of everything up to the next mark (908 of the news archive's sentences ran
+    past 600 characters)."""
+    text = (
+        '"It is hard to imagine a worse choice,” Senator Warren said before she read letters from voters. '
+        "The nominee stirred up opposition from teachers' unions across the country over her record. "
+        "Critics said she had no experience with public schools in any state. "
+        "Her supporters praised her work on school choice over three decades in Michigan. "
+        "The vote was the closest for a cabinet nominee in the history of the Senate. "
+        'The vice-president broke the tie, and she was the "third" nominee confirmed that week.'
+    )
+    pieces = [text[s.start : s.end] for s in split_sentences(text)]
+    assert len(text) > 400 and len(pieces) == 6
+    assert pieces[0] == '"It is hard to imagine a worse choice,” Senator Warren said before she read letters from voters.'
+    assert pieces[-1].startswith("The vice-president broke the tie")
+
+
+def test_a_closing_quotation_mark_stays_with_the_sentence_it_closes():
+    text = 'Let\'s improve options for all US students." Senate Democrats staged a 24-hour debate. They lost.'
+    pieces = [text[s.start : s.end] for s in split_sentences(text)]
+    assert pieces == ['Let\'s improve options for all US students."', "Senate Democrats staged a 24-hour debate.", "They lost."]
+
+
+def test_a_long_quoted_sentence_without_a_stray_mark_is_left_whole():
+    quoted = '"' + ", ".join(["we will build the harbour wall again"] * 12) + '," the mayor said on Monday.'
+    assert len(quoted) > 400
+    assert [quoted[s.start : s.end] for s in split_sentences(quoted)] == [quoted]

@@ -1,6 +1,6 @@
 """qa's faster pysbd segmenter splits exactly as pysbd itself does.
 
-Indexes record the splitter as "pysbd-en-2" and keep its sentence spans, so every case here
+Indexes record the splitter as "pysbd-en-3" and keep its sentence spans, so every case here
 compares the two, at pysbd's level (the strings `segment` returns) and at qa's (the spans
 `split_sentences` returns); bench/split_identity.py does the same over whole corpora.
 """

@@ -1,6 +1,6 @@
 """pysbd 0.3.4's English sentence segmenter, six to ten times faster, to exactly the same sentences.
 
-qa splits text into pysbd's sentences, and indexes record the splitter as "pysbd-en-2" and keep its
+qa splits text into pysbd's sentences, and indexes record the splitter as "pysbd-en-3" and keep its
 sentence spans. pysbd spends most of its time on work that cannot change the text (a substitution
 over the whole line for every word that starts like an abbreviation, a regex compiled for every
 sentence, list patterns scanned in text with no list, fixed strings replaced with re.sub, patterns
@@ -36,7 +36,7 @@ def english_segmenter() -> Any:  # pysbd has no type information
 def _faster_pysbd() -> Any:
     """pysbd 0.3.4's English segmenter, six to ten times faster on news text.
 
-    Indexes record the splitter as "pysbd-en-2" and keep its sentence spans, so what this returns
+    Indexes record the splitter as "pysbd-en-3" and keep its sentence spans, so what this returns
     must be pysbd's to the character: each change either skips work that cannot change the text
     or does the same work another way (tests/test_split_fastpath.py and bench/split_identity.py
     compare it with pysbd itself). The subclasses are made here, as pysbd is imported only when
