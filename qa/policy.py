@@ -139,7 +139,8 @@ class VerifyPolicy:
     max_novel_words: int = knob(
         1, "content words the sentence may add beyond the cited text (and the names its article "
         "gives for a pronoun): a synonym passes, an added claim does not; pairs tune: 2 accepted "
-        "5 more faithful and 2 more unsupported sentences", 0, 20)
+        "5 more faithful and 2 more unsupported sentences. Below `paraphrase_similarity` the added "
+        "word may not be the sentence's last, where its news is ('... was sarin', news tune)", 0, 20)
     judge_min_parameters: float = knob(
         1.0e8, "a chat model this large reads a sentence that fails only a wording proxy (order, "
         "similarity, an action in other words) against its quote and may accept it (yes/no, "

@@ -17,7 +17,7 @@ from qa.dates import Period, find_periods, parse_stored_date
 from qa.evidence import gives_value_beside
 from qa.injection import looks_like_instruction
 from qa.policy import VerifyPolicy
-from qa.question import Question, entities
+from qa.question import Question, entities, unmatched_words
 from qa.textmatch import (
     MAGNITUDES,
     NEGATIONS,
@@ -26,6 +26,7 @@ from qa.textmatch import (
     content_stems,
     coverage,
     digit_numbers,
+    name_in,
     names,
     normalize_number,
     numbers,
@@ -121,6 +122,8 @@ _CLAUSE_TOKEN = re.compile(r"[A-Za-z][A-Za-z'â€™]*|\d+(?:[.,]\d+)*|[.,;:!?()\"â€
 _SKIP_BEFORE_VERB = _AUXILIARIES | _MODALS | frozenset("also then later reportedly already not never".split())
 _PHRASE_STOP = frozenset("to and or but that which who whom whose while when where after before because of in on at for with from".split())
 _AGENT_WORDS = 4
+_JOINING = frozenset({"and", "but"})
+_COORDINATED_REACH = 15  # tokens back from "and paid" to the verb it joins
 _MAX_BEFORE_BY = 4  # "was picked as prime minister by ...": words between a participle and "by"
 
 
@@ -135,9 +138,10 @@ def _phrase(tokens: list[str]) -> list[str]:
     return taken
 
 
-def _agent(tokens: list[str], at: int) -> list[str]:
+def _agent(tokens: list[str], at: int, depth: int = 0) -> list[str]:
     """Who does the verb at `at`: the phrase after "by" ("proposed by the United States"), else the
-    phrase just before it ("Putin would refuse"); empty when it cannot be read ("he agreed", "the
+    phrase just before it ("Putin would refuse"), or for a verb joined to an earlier one by "and",
+    that one's ("Trump earned ... and paid"); empty when it cannot be read ("he agreed", "the
     vessel was built", "the exchange" where the word is a noun)."""
     if at + 1 < len(tokens) and tokens[at + 1].lower() in ("by", "from"):  # "on commission from X"
         return _phrase(tokens[at + 2 :])
@@ -148,6 +152,12 @@ def _agent(tokens: list[str], at: int) -> list[str]:
         before -= 1
     if before < 0 or tokens[before].lower() in _DETERMINERS:
         return []
+    if tokens[before].lower() in _JOINING and depth < 1:  # "Trump earned ... and paid $38 million"
+        first = next((j for j in range(before - 1, max(-1, before - _COORDINATED_REACH), -1)
+                      if tokens[j] in ".;:!?" or _looks_like_verb(tokens, j)), None)
+        if first is None or tokens[first] in ".;:!?":
+            return []
+        return _agent(tokens, first, depth + 1)
     return _phrase(list(reversed(tokens[: before + 1])))
 
 
@@ -319,8 +329,13 @@ def unsupported_facts(sentence: str, cited: list[Cited], framed: Question | None
         if number not in source_numbers and number not in asked_numbers:
             problems.append(f"number {number} not in cited text")
     context = "\n".join(c.context for c in cited if refers_back(c.text))
+    article = "\n".join([texts, *(c.context for c in cited), framed.text if framed is not None else ""])
     for entity in entities(sentence, tuple(claim_periods)):
         if entity.found_in(texts) or (context and entity.found_in(context)):
+            # found by its last word; the rest must be the article's too ("Aldougad Huxley")
+            stray = [word for word in entity.words[:-1] if not name_in(article, word)]
+            if stray:
+                problems.append(f"name {entity.text} not in cited text ({', '.join(stray)})")
             continue
         if framed is not None and any(entity.found_in(asked.text) for asked in framed.entities) and entity.found_in(framing):
             continue
@@ -344,10 +359,16 @@ def frames_its_answer(body: str, cited: list[Cited], question: Question | None) 
     """Does the sentence restate the question around the answer the cited text gives ("Iain
     Henderson scored Ireland's try when they beat England 13-9" for "Who scored Ireland's try
     when they beat England 13-9?", citing "A first-half try from Iain Henderson ...")? Only for a
-    question asking for a name, a number or a date, and only when the sentence holds the value
-    that, in a cited sentence, stands within three words of the asked-about words: "Johnny Sexton
-    scored Ireland's try" citing the same sentence restates the question around the wrong name."""
-    if question is None or question.is_yes_no or not (question.kind or question.names_wanted):
+    "who", "how many" or "when" question, and only when the sentence holds the value that, in a
+    cited sentence, stands within three words of the asked-about words: "Johnny Sexton scored
+    Ireland's try" citing the same sentence restates the question around the wrong name.
+
+    Not for "which X": a name beside X or the event is too often another role. With a frame,
+    Qwen 1.5B's "Geert Wilders' Freedom Party (PVV) came out on top in the Dutch election" was
+    accepted from "His party came far ahead of ... Geert Wilders' ... Freedom Party (PVV)", and
+    "The now-Left party politician won the Saarland state election" from "he is running as the
+    head of the Left party in the state elections" (news tune)."""
+    if question is None or question.is_yes_no or question.kind is None:
         return False
     return _names_in_question_order(body, question) and any(gives_value_beside(body, c.text, question) for c in cited)
 
@@ -367,6 +388,12 @@ def _names_in_question_order(body: str, question: Question) -> bool:
 
 # lower case: "May" is a month
 _SPECULATIVE = re.compile(r"\b(?:may|might|could|possibly|perhaps|probably|likely|Perhaps|Possibly|Probably)\b")
+# "want to host" is not "hosted": an aim stated where the cited text states a deed (or nothing)
+_INTENTION = re.compile(
+    r"\b(?:wants?|wanted|plans?|planned|planning|hopes?|hoped|hoping|intends?|intended|aims?|aimed|seeks?|sought|"
+    r"wish(?:es|ed)?|is ready|are ready|was ready|were ready)\s+(?:to|for)\b",
+    re.IGNORECASE,
+)
 _CAUSAL = re.compile(r"\b(?:because|due to|as a result of|in order to|so that|therefore|thanks to|caused by)\b", re.IGNORECASE)
 _FINITE = _AUXILIARIES | _MODALS | frozenset("has have had did does do says said".split())
 _FRAGMENT_WORDS = 8
@@ -520,6 +547,9 @@ def verify_sentence(
         return Verdict(False, ["no valid citation"])
     body = _answer_body(sentence)
     texts = "\n".join(c.text for c in cited)
+    foreign = [w for w in unmatched_words(body) if w not in unmatched_words(texts)]
+    if foreign:  # the word rules read Latin letters only, so nothing else would see these
+        return Verdict(False, [f"words in another script the cited text does not have ({', '.join(foreign)})"])
     if looks_like_instruction(body):  # "Ignore the question.", "<|im_start|>user ...": not a claim
         return Verdict(False, ["addresses a model, not a reader (an instruction or chat-template markup)"])
     framed = question if frames_its_answer(body, cited, question) else None
@@ -559,10 +589,18 @@ def verify_sentence(
     needed = rules.paraphrase_coverage if similarity >= rules.paraphrase_similarity else rules.support_coverage
     if lexical < needed:
         reasons.append(f"only {lexical:.0%} of its words are in the cited text")
-    found_names = {stem(w) for e in entities(body) if e.found_in(texts) for w in e.words}  # "Frank-Walter" of "Steinmeier"
+    # "Frank-Walter" of a "Steinmeier" the cited sentence names, from its title
+    article = "\n".join([texts, *(c.context for c in cited)])
+    found_names = {st for e in entities(body) if e.found_in(texts) and all(name_in(article, w) for w in e.words)
+                   for st in content_stems(e.text)}
     # numbers are checked by value above ("20,000,000" is "20 million"), not as words
     novel = sorted(st for st in claim_stems - source_stems - found_names if not _is_quantity(st))
-    if len(novel) > rules.max_novel_words:
+    # a word of its own may be a synonym ("became" for "was admitted"), but not the sentence's last:
+    # English puts its news at the end, and in a sentence not close to its cited text that word is
+    # the answer ("The nerve agent used to kill Kim Jong-nam was sarin", similarity 0.74)
+    ending = content_sequence(body)[-1:]
+    allowed = rules.max_novel_words if similarity >= rules.paraphrase_similarity or novel != ending else 0
+    if len(novel) > allowed:
         reasons.append(f"adds what the cited text does not say ({', '.join(novel)})")
     action = new_action(body, source_stems)
     if action and similarity < rules.paraphrase_similarity:
@@ -573,6 +611,9 @@ def verify_sentence(
     maybe = _SPECULATIVE.search(body)
     if maybe and not _SPECULATIVE.search(texts):
         reasons.append(f"says '{maybe.group(0)}', a possibility the cited text does not raise")
+    intent = _INTENTION.search(body)
+    if intent and not _INTENTION.search(texts):
+        reasons.append(f"says '{intent.group(0)}', an intention the cited text does not state")
     cause = _CAUSAL.search(body)
     if cause and not _CAUSAL.search(texts):
         reasons.append(f"adds a cause ('{cause.group(0)}') the cited text does not give")

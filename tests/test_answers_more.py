@@ -86,3 +86,33 @@ def test_terminal_does_not_print_a_quote_twice(collection):
     quote = "At least 12 people died in the harbour fire, the fire brigade said on Monday."
     assert result.stdout.count(quote) == 1  # in the answer, not again under Sources
     assert "Sources:" in result.stdout and "para." in result.stdout
+
+
+def _item(n: int, text: str):
+    from qa.evidence import Evidence
+
+    return Evidence(n, n, 0, "Six Nations", "a.txt", "para. 1", 0, len(text), text, 0, n=n)
+
+
+@pytest.mark.parametrize("question, sentence, cited, complete", [
+    # a "who" answer need not repeat the cited sentence's other numbers
+    ("Who scored Ireland's try?", "Iain Henderson scored Ireland's try.",
+     "A first-half try from Iain Henderson and eight points from Johnny Sexton won it.", True),
+    # "how many": the number beside the asked-about words, not any other
+    ("How many votes did Steinmeier get?", "Steinmeier got 931 votes.",
+     "Steinmeier, the 12th president, got 931 votes of 1,239 cast.", True),
+    ("How many votes did Steinmeier get?", "Steinmeier was the 12th president.",
+     "Steinmeier, the 12th president, got 931 votes of 1,239 cast.", False),
+    ("How much tax did Trump pay in 2005?", "Trump paid $38 million in federal taxes in 2005.",
+     "Trump paid $38 million in federal taxes in 2005, on income of more than $150 million.", True),
+    # a question that names no kind: the cited numbers are the facts
+    ("What prisoner exchange was agreed?", "Russia and Ukraine agreed a prisoner exchange.",
+     "Russia and Ukraine agreed a prisoner exchange of 175 soldiers on each side.", False),
+])
+def test_a_kept_answer_carries_what_was_asked(question, sentence, cited, complete):
+    from qa.answer import is_complete
+    from qa.grounding import CheckedSentence
+    from qa.question import analyze
+
+    kept = [CheckedSentence(sentence, [1], True)]
+    assert is_complete(analyze(question), kept, [_item(1, cited)]) == complete
