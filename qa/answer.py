@@ -18,7 +18,7 @@ from qa.policy import DEFAULT_POLICY, AnswerPolicy, default_policy
 from qa.question import Question, analyze, question_problem
 from qa.retrieve import Hit, search
 from qa.store.collection import Collection, Scope
-from qa.textmatch import numbers, words
+from qa.textmatch import QUESTION_WORDS, numbers, words
 
 ABSTAIN_TEXT = prompts.ABSTAIN_TEXT
 
@@ -81,10 +81,11 @@ def evidence_messages(question: str, evidence: list[ev.Evidence], many: bool = F
 
 def is_complete(question: Question, kept: list[CheckedSentence], evidence: list[ev.Evidence]) -> bool:
     """A kept answer must carry what was asked: the kind of fact; for "how many", the number the
-    cited sentence gives beside the asked-about words; for a question that names no kind ("What
-    was agreed?"), half the cited sentences' numbers, which are then the facts. A "who" or "when"
-    answer need not repeat the cited sentence's other numbers ("Iain Henderson scored Ireland's
-    try" from "A first-half try from Iain Henderson and eight points from ... Sexton")."""
+    cited sentence gives beside the asked-about words; for a "what" or "which" question that names
+    no kind ("What was agreed?"), half the cited sentences' numbers, which are then the facts. A
+    "who", "when", "why" or yes/no answer need not repeat the cited sentence's other numbers
+    ("Iain Henderson scored Ireland's try" from "A first-half try from Iain Henderson and eight
+    points from ... Sexton")."""
     text = " ".join(s.text for s in kept)
     if not ev.has_kind(text, question):
         return False
@@ -94,10 +95,16 @@ def is_complete(question: Question, kept: list[CheckedSentence], evidence: list[
         values = [v for v in (ev.primary_value(t, question) for t in cited) if v]
         said = set(words(text))  # "38" of "$38 million" is a word of it, not its value
         return not values or any(v in said or numbers(v) & ev.counts(text) for v in values)
-    if question.kind is not None or question.names_wanted:
-        return True
-    wanted = set().union(*(numbers(t) for t in cited)) - question.numbers
+    if question.kind is not None or question.names_wanted or _asks_with(question) not in ("what", "which"):
+        return True  # "Why were two mechanics arrested?" needs no "2" from "2 mechanics arrested"
+    wanted = set().union(*(numbers(t) for t in cited)) - numbers(question.text)
     return not wanted or len(numbers(text) & wanted) * 2 >= len(wanted)
+
+
+def _asks_with(question: Question) -> str | None:
+    """The question's first question word ("what" of "According to the Kremlin, what does ..."),
+    or none for a yes/no question."""
+    return next((w for w in words(question.text) if w in QUESTION_WORDS), None)
 
 
 def extractive(question: Question, selection: ev.Selection, policy: AnswerPolicy) -> list[Part]:

@@ -108,6 +108,15 @@ def _item(n: int, text: str):
     # a question that names no kind: the cited numbers are the facts
     ("What prisoner exchange was agreed?", "Russia and Ukraine agreed a prisoner exchange.",
      "Russia and Ukraine agreed a prisoner exchange of 175 soldiers on each side.", False),
+    # but not the reason asked for, nor the place
+    ("Why were two mechanics arrested in Hong Kong?", "The mechanics were arrested after an escalator malfunction.",
+     "Hong Kong escalator malfunction: 2 mechanics arrested", True),
+    ("Where did Tillerson go?", "Tillerson visited the demilitarized zone.",
+     "Tillerson visited the demilitarized zone, the first senior official to visit since 2012.", True),
+    # of two numbers beside "seats", the one "win" stands beside too
+    ("How many seats did Rutte's VVD win in the Dutch election?", "Rutte's VVD won 33 seats.",
+     "Rutte's VVD party was set to win 33 seats, with Wilders' party second with 20 seats, the Dutch broadcaster said.",
+     True),
 ])
 def test_a_kept_answer_carries_what_was_asked(question, sentence, cited, complete):
     from qa.answer import is_complete
