@@ -158,8 +158,10 @@ def has_kind(text: str, question: Question) -> bool:
 def _answer_positions(tokens: list[str], question: Question) -> list[int]:
     lowered = [t.lower() for t in tokens]
     if question.kind == "number":
-        return [i for i, t in enumerate(lowered)
-                if counts(t) - question.numbers and lowered[i + 1 : i + 2] not in (["st"], ["nd"], ["rd"], ["th"])]
+        found = [i for i, t in enumerate(lowered)
+                 if counts(t) - question.numbers and lowered[i + 1 : i + 2] not in (["st"], ["nd"], ["rd"], ["th"])]
+        # "a two-and-a-half-hour telephone conversation": the number ends at "half", beside "hour"
+        return sorted(found + [i + 3 for i in found if lowered[i + 1 : i + 4] in (["and", "a", "half"], ["and", "a", "quarter"])])
     if question.kind == "person" or question.names_wanted:
         # "married an Armenian": a capitalized word after "a" / "an" is a kind of person, not a name
         found = new_names(" ".join(tokens), question)
@@ -479,6 +481,9 @@ def gives_value_beside(claim: str, text: str, question: Question) -> bool:
     the asked-about words: what the text gives as the answer, not a name or number mentioned
     further off?"""
     tokens, answers, asked = _positions(text, question)
+    # beside what was asked about, not beside a unit alone: "a 30-day ceasefire" does not say how
+    # long a phone call lasted
+    asked = [j for j in asked if stem(tokens[j]) not in question.units]
     beside = {tokens[i].lower() for i in answers if any(abs(i - j) <= _NEXT_TO for j in asked)}
     return bool(beside & {t.lower() for t in _TOKEN.findall(claim)})
 

@@ -201,7 +201,12 @@ class Question:
     def event_stems(self) -> frozenset[str]:
         """What is asked about, beside whom: the content words that are not names, and the units
         a "how long" / "how old" answer comes in."""
-        return (self.stems - {stem(word) for word in self.name_set}) | _UNITS.get(_how(self.text), frozenset())
+        return (self.stems - {stem(word) for word in self.name_set}) | self.units
+
+    @property
+    def units(self) -> frozenset[str]:
+        """The units a "how long" / "how old" answer comes in (hour, day, year ...)."""
+        return _UNITS.get(_how(self.text), frozenset())
 
 
 def answer_kind(text: str) -> str | None:

@@ -17,7 +17,7 @@ from qa.dates import Period, find_periods, parse_stored_date
 from qa.evidence import gives_value_beside
 from qa.injection import looks_like_instruction
 from qa.policy import VerifyPolicy
-from qa.question import Question, entities, unmatched_words
+from qa.question import Entity, Question, entities, unmatched_words
 from qa.textmatch import (
     MAGNITUDES,
     NEGATIONS,
@@ -62,10 +62,13 @@ class Cited:
     previous: str = ""
 
     @property
+    def heading(self) -> str:
+        """The title, unless it gives orders: such a title must not back a name."""
+        return "" if looks_like_instruction(self.title) else self.title
+
+    @property
     def context(self) -> str:
-        # a title that gives orders is no context: it must not back a name
-        title = "" if looks_like_instruction(self.title) else self.title
-        return " ".join(part for part in (title, self.previous) if part)
+        return " ".join(part for part in (self.heading, self.previous) if part)
 
 
 @dataclass
@@ -307,6 +310,12 @@ def refers_back(text: str) -> bool:
     return bool(_REFERS_BACK.match(text)) or bool(set(words(text)) & _SUBJECT_PRONOUNS)
 
 
+def opens_with(sentence: str, entity: Entity) -> bool:
+    """Is the name the sentence's first words, after an article ("Angola became ...", "The US is ...")?"""
+    opening = [w for w in _CLAUSE_TOKEN.findall(sentence)[:len(entity.words) + 1] if w.lower() != "the"]
+    return opening[: len(entity.words)] == list(entity.words)
+
+
 def unsupported_facts(sentence: str, cited: list[Cited], framed: Question | None = None) -> list[str]:
     """Numbers, dates and names in `sentence` that the cited text, read in its article, lacks.
     A name counts as found by its last word ("Tony Blair" in "Mr Blair said"); a name found only
@@ -329,9 +338,14 @@ def unsupported_facts(sentence: str, cited: list[Cited], framed: Question | None
         if number not in source_numbers and number not in asked_numbers:
             problems.append(f"number {number} not in cited text")
     context = "\n".join(c.context for c in cited if refers_back(c.text))
+    headings = "\n".join(c.heading for c in cited)
     article = "\n".join([texts, *(c.context for c in cited), framed.text if framed is not None else ""])
     for entity in entities(sentence, tuple(claim_periods)):
-        if entity.found_in(texts) or (context and entity.found_in(context)):
+        # the article's title names what it is about: "Angola became independent in 1975" from
+        # "Independence was achieved in 1975" under "Angola", as the sentence's subject only
+        # ("..., which Damascus's draft resolution condemned" under a title naming Damascus is not)
+        about = opens_with(sentence, entity) and entity.found_in(headings)
+        if entity.found_in(texts) or (context and entity.found_in(context)) or about:
             # found by its last word; the rest must be the article's too ("Aldougad Huxley")
             stray = [word for word in entity.words[:-1] if not name_in(article, word)]
             if stray:
@@ -558,9 +572,11 @@ def verify_sentence(
     if negation:
         reasons.append(negation)
     source_stems = content_stems(texts)
-    for c in cited:
-        if refers_back(c.text):  # the name a pronoun stands for, from the title or the sentence before
+    for c in cited:  # the name a pronoun stands for, from the title or the sentence before
+        if refers_back(c.text):
             source_stems |= content_stems(" ".join(names(c.context)))
+    source_stems |= {st for e in entities(body) if opens_with(body, e) and any(e.found_in(c.heading) for c in cited)
+                     for st in content_stems(e.text)}
     # a date the article backs (its own date, a date line) is cited, whatever words give it
     source_stems |= {st for period in _dates(body, cited)[1] for st in content_stems(period.text)}
     claim_stems = content_stems(body)

@@ -375,3 +375,25 @@ def test_a_name_found_by_its_last_word_needs_its_other_words_in_the_article():
     assert "name Aldougad Huxley not in cited text (Aldougad)" in garbled.reasons
     titled = [Cited("Steinmeier won 931 of 1,239 valid votes.", title="Frank-Walter Steinmeier elected president")]
     assert verify_sentence("Frank-Walter Steinmeier won 931 of 1,239 valid votes.", titled, 0.9).supported
+
+
+def test_the_title_names_the_subject_a_sentence_leaves_unsaid():
+    """The article's title is context: "Angola became independent in 1975" from "Independence was
+    achieved in 1975" under the title "Angola". Only as the sentence's subject: a title's name put
+    in another role is still an addition."""
+    asked = analyze("When did Angola become independent?")
+    cited = [Cited("Independence was achieved in 1975 after the protracted liberation war.", title="Angola")]
+    assert verify_sentence("Angola became independent in 1975 after the protracted liberation war.", cited, 0.8, asked).supported
+    attack = [Cited("Russia tried to have the draft resolution, which condemns the attack that hit the Syrian capital "
+                    "on March 11, adopted.", title="Terror attack in Damascus timed to coincide with talks")]
+    wrong = verify_sentence("The attack hit the Syrian capital on March 11, which Damascus's draft resolution condemned.", attack, 0.8)
+    assert "name Damascus not in cited text" in wrong.reasons
+
+
+def test_a_number_beside_a_unit_alone_does_not_frame_a_how_long_answer():
+    """"a 30-day ceasefire" stands beside "day", a unit a "how long" answer comes in, but not
+    beside anything the question asks about: it does not say how long the call lasted."""
+    asked = analyze("How long did the phone call between Putin and Trump last?")
+    verdict = verify_sentence("The phone call lasted 30 days.", [Cited(CALL, title=SEED_TITLE)], 0.36, asked)
+    assert not verdict.supported
+    assert any("adds what" in r for r in verdict.reasons)
