@@ -158,10 +158,10 @@ def has_kind(text: str, question: Question) -> bool:
 def _answer_positions(tokens: list[str], question: Question) -> list[int]:
     lowered = [t.lower() for t in tokens]
     if question.kind == "number":
-        found = [i for i, t in enumerate(lowered)
-                 if counts(t) - question.numbers and lowered[i + 1 : i + 2] not in (["st"], ["nd"], ["rd"], ["th"])]
+        counted = [i for i, t in enumerate(lowered)
+                   if counts(t) - question.numbers and lowered[i + 1 : i + 2] not in (["st"], ["nd"], ["rd"], ["th"])]
         # "a two-and-a-half-hour telephone conversation": the number ends at "half", beside "hour"
-        return sorted(found + [i + 3 for i in found if lowered[i + 1 : i + 4] in (["and", "a", "half"], ["and", "a", "quarter"])])
+        return sorted(counted + [i + 3 for i in counted if lowered[i + 1 : i + 4] in (["and", "a", "half"], ["and", "a", "quarter"])])
     if question.kind == "person" or question.names_wanted:
         # "married an Armenian": a capitalized word after "a" / "an" is a kind of person, not a name
         found = new_names(" ".join(tokens), question)
@@ -456,14 +456,22 @@ def answers_alone(question: Question, item: Evidence, policy: AnswerPolicy) -> b
     return share <= policy.answerability.max_missing_terms_item
 
 
-def primary_value(text: str, question: Question) -> str | None:
+_AMOUNT_WORDS = 5  # "two and a quarter", "20 million": a number and the words that finish it
+_AMOUNT_PARTS = frozenset({"and", "a", "half", "quarter", *MAGNITUDES})
+
+
+def primary_value(text: str, question: Question, units: bool = True, amount: bool = False) -> str | None:
     """The value of the asked kind that answers: nearest to the asked-about words (within seven
     words), of those the one with the most asked-about words beside it, then the one nearest to the
     question's names. "Rutte's VVD party was set to win 33 seats ... Freedom Party (PVV) beaten
     into second place with 20 seats, the Dutch national broadcaster said" gives 33 for "how many
     seats did Mark Rutte's VVD win in the Dutch general election": "win" and "seats" stand beside
-    33, "seats" alone beside 20."""
+    33, "seats" alone beside 20. Without `units`, a "how long" / "how old" answer's units are not
+    asked-about words ("his wife of 68 years" is not how old he was). With `amount`, the value
+    with the words that finish its number ("20 million", "two and a quarter")."""
     tokens, answers, asked = _positions(text, question)
+    if not units:
+        asked = [j for j in asked if stem(tokens[j]) not in question.units]
     named = [i for i, t in enumerate(tokens) if any(name_in(t, n) for n in question.name_set)]
     if not answers or not asked:
         return None
@@ -473,7 +481,21 @@ def primary_value(text: str, question: Question) -> str | None:
     best = min(answers, key=distance)
     if distance(best)[0] > _NEAR_WORDS:
         return None
-    return tokens[best].lower()
+    if not amount:
+        return tokens[best].lower()
+    end = best + 1
+    while end < min(len(tokens), best + _AMOUNT_WORDS) and tokens[end].lower() in _AMOUNT_PARTS:
+        end += 1
+    return " ".join(tokens[best:end])
+
+
+def dates_near(text: str, question: Question) -> tuple[set[str], set[str]]:
+    """For a "when" question: the date words of `text` (months, weekdays, years), and those of
+    them within seven words of the asked-about words."""
+    tokens, answers, asked = _positions(text, question)
+    asked = [j for j in asked if stem(tokens[j]) not in question.units]
+    every = {tokens[i].lower() for i in answers}
+    return every, {tokens[i].lower() for i in answers if any(abs(i - j) <= _NEAR_WORDS for j in asked)}
 
 
 def gives_value_beside(claim: str, text: str, question: Question) -> bool:

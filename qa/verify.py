@@ -14,12 +14,13 @@ import re
 from dataclasses import dataclass, field
 
 from qa.dates import Period, find_periods, parse_stored_date
-from qa.evidence import gives_value_beside
+from qa.evidence import counts, dates_near, gives_value_beside, primary_value
 from qa.injection import looks_like_instruction
 from qa.policy import VerifyPolicy
 from qa.question import Entity, Question, entities, unmatched_words
 from qa.textmatch import (
     MAGNITUDES,
+    MONTHS,
     NEGATIONS,
     STOPWORDS,
     content_sequence,
@@ -41,7 +42,7 @@ _AUXILIARIES = frozenset("is are was were be been being".split())
 _MODALS = frozenset("will would has have had shall should can could may might must".split())
 # Irregular past tenses and participles: verbs a claim states, beside the regular "-ed" forms.
 _IRREGULAR_VERB_FORMS = frozenset(
-    """beaten beat begun began bitten bit blown blew broken broke brought built bought caught chosen
+    """beaten beat became become begun began cost bitten bit blown blew broken broke brought built bought caught chosen
     chose come came cut done did drawn drew driven drove eaten ate fallen fell felt fought found
     forgiven forgotten forgot frozen froze given gave gone went got gotten grown grew held hidden
     hid hit hurt kept knew known laid led left lent let lost made meant met paid put read ridden
@@ -211,7 +212,17 @@ def role_problem(sentence: str, cited_texts: list[str]) -> str | None:
                  if other[0].isalpha() and stem(other) == verb for agent in [_agent(tokens, j)] if _stems(agent)]
         if known and all(_disagree(doer, acted_on, agent) for agent in known):
             return f"who did '{token}' differs from the cited text"
+        # "Trump welcomed Mike Pence" where the cited text has "Trump welcomed Angela Merkel"
+        targets = [target for tokens in sources for j, other in enumerate(tokens)
+                   if other[0].isalpha() and stem(other) == verb for target in [_object(tokens, j)] if _a_name(target)]
+        if _a_name(acted_on) and targets and all(not (_stems(acted_on) & _stems(t)) for t in targets):
+            return f"what '{token}' acted on differs from the cited text"
     return None
+
+
+def _a_name(phrase: list[str]) -> bool:
+    """Does the phrase open with a name ("Mike Pence to ..."), not a clause ("that two women ...")?"""
+    return bool(phrase) and phrase[0][0].isupper() and bool(names(phrase[0]))
 
 
 def _reflexive(sources: list[list[str]], verb: str) -> bool:
@@ -369,6 +380,41 @@ def _dates(sentence: str, cited: list[Cited]) -> tuple[list[Period], list[Period
     return claimed, [p for p in claimed if any(p.overlaps(other) for other in stated)]
 
 
+def other_number(body: str, cited: list[Cited], question: Question | None) -> str | None:
+    """For "how many" / "how old": a sentence whose numbers are all other than the one each cited
+    sentence gives for what was asked ("Chuck Berry was 68 when he died" from "... died at the age
+    of 90, his wife of 68 years said"; "250 people died" from "75 people died ..., and 250 were
+    injured"). Every word of such a sentence is cited; only the number's place is wrong."""
+    if question is None or question.is_yes_no:
+        return None
+    if question.kind == "date":
+        return _other_date(body, cited, question)
+    if question.kind != "number":
+        return None
+    dated = {n for period in find_periods(body, 2000) for n in digit_numbers(period.text)}
+    claimed = (counts(body) | digit_numbers(body)) - question.numbers - dated
+    values = [v for v in (primary_value(c.text, question, units=False, amount=True) for c in cited) if v]
+    if not claimed or not values:
+        return None
+    if claimed & set().union(*(numbers(v) | digit_numbers(v) for v in values)):
+        return None
+    shown = ", ".join(f"'{v.split()[0]}'" for v in values)
+    return f"gives {', '.join(sorted(claimed))} where the cited text gives {shown} for what was asked"
+
+
+def _other_date(body: str, cited: list[Cited], question: Question) -> str | None:
+    """"Steinmeier became president in 2012" from "... elected president on Sunday, February 12,
+    replacing Joachim Gauck, who took office in 2012": the claim's dates that the cited sentence
+    gives stand far from what was asked, and another date stands near it."""
+    claimed = {w for w in words(body) if w in MONTHS or w in _DAY_NAMES or re.fullmatch(r"(18|19|20)\d\d", w)}
+    for c in cited:
+        every, near = dates_near(c.text, question)
+        given = claimed & every
+        if near and given and not given & near:
+            return f"gives {', '.join(sorted(given))}, which the cited text does not give for what was asked"
+    return None
+
+
 def frames_its_answer(body: str, cited: list[Cited], question: Question | None) -> bool:
     """Does the sentence restate the question around the answer the cited text gives ("Iain
     Henderson scored Ireland's try when they beat England 13-9" for "Who scored Ireland's try
@@ -446,6 +492,7 @@ def other_candidates(answer: str, cited_text: str, question: Question) -> str:
 
 _DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|i)$")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_DAY_NAMES = frozenset(day.lower() for day in _WEEKDAYS)
 
 
 def modifier_swap(sentence: str, cited_text: str) -> str | None:
@@ -508,13 +555,17 @@ def number_swap(sentence: str, cited_text: str) -> str | None:
     return None
 
 
+_LINKING_VERBS = frozenset({"became", "become"})  # "Alaska became a US state": a state, not a deed
+
+
 def new_action(sentence: str, source_stems: set[str]) -> str | None:
     """A stated action ("married", "commissioned") that the cited text never states: the claim's
     predicate is its own, whatever the words around it."""
     tokens = _CLAUSE_TOKEN.findall(sentence)
     for i, token in enumerate(tokens):
         lowered = token.lower()
-        if token[0].isalpha() and lowered not in STOPWORDS and lowered not in _FINITE and _looks_like_verb(tokens, i):
+        if (token[0].isalpha() and lowered not in STOPWORDS | _FINITE | _LINKING_VERBS
+                and _looks_like_verb(tokens, i)):
             if stem(lowered) not in source_stems:
                 return token
     return None
@@ -636,7 +687,7 @@ def verify_sentence(
     swapped = modifier_swap(body, texts)
     if swapped:
         reasons.append(swapped)
-    renumbered = number_swap(body, texts)
+    renumbered = number_swap(body, texts) or other_number(body, cited, question)
     if renumbered:
         reasons.append(renumbered)
     role = role_problem(body, [c.text for c in cited])

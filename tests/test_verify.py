@@ -397,3 +397,40 @@ def test_a_number_beside_a_unit_alone_does_not_frame_a_how_long_answer():
     verdict = verify_sentence("The phone call lasted 30 days.", [Cited(CALL, title=SEED_TITLE)], 0.36, asked)
     assert not verdict.supported
     assert any("adds what" in r for r in verdict.reasons)
+
+
+@pytest.mark.parametrize("question, cited, right, wrong", [
+    ("How old was Chuck Berry when he died?", "Chuck Berry has died at the age of 90, his wife of 68 years said.",
+     "Chuck Berry was 90 when he died.", "Chuck Berry was 68 when he died."),
+    ("How many people died in the attack?", "At least 75 people died in the attack, and 250 were injured.",
+     "75 people died in the attack.", "250 people died in the attack."),
+    ("How long did the strike last?", "The five-day strike ended on Friday after 300 workers returned.",
+     "The strike lasted five days.", "The strike lasted 300 days."),
+])
+def test_a_how_many_answer_gives_the_number_cited_for_what_was_asked(question, cited, right, wrong):
+    """Every word of "Chuck Berry was 68 when he died" is in its cited sentence; only the number's
+    place is wrong: the number that answers is the one beside what was asked."""
+    asked = analyze(question)
+    assert verify_sentence(right, [Cited(cited)], 0.7, asked).supported
+    verdict = verify_sentence(wrong, [Cited(cited)], 0.7, asked)
+    assert not verdict.supported
+    assert any("for what was asked" in r for r in verdict.reasons), verdict.reasons
+
+
+def test_a_named_object_must_be_the_one_the_cited_text_gives():
+    cited = [Cited("Trump welcomed Angela Merkel to the White House, where Mike Pence greeted reporters.")]
+    assert verify_sentence("Trump welcomed Angela Merkel to the White House.", cited, 0.8).supported
+    wrong = verify_sentence("Trump welcomed Mike Pence to the White House.", cited, 0.8)
+    assert "what 'welcomed' acted on differs from the cited text" in wrong.reasons
+    clause = [Cited('Lee stated the former North Korean heir had been killed with poison by "two Asian women."')]
+    assert not any("acted on" in r for r in verify_sentence(
+        "Lee stated that two Asian women had killed the former North Korean heir with poison.", clause, 0.9).reasons)
+
+
+def test_a_when_answer_gives_the_date_cited_for_what_was_asked():
+    asked = analyze("When did Steinmeier become president?")
+    cited = [Cited("Steinmeier was elected president on Sunday, February 12, replacing Joachim Gauck, who took "
+                   "office in 2012.", title="Germany")]
+    assert verify_sentence("Steinmeier became president on February 12.", cited, 0.7, asked).supported
+    wrong = verify_sentence("Steinmeier became president in 2012.", cited, 0.7, asked)
+    assert "gives 2012, which the cited text does not give for what was asked" in wrong.reasons
