@@ -42,8 +42,8 @@ _AUXILIARIES = frozenset("is are was were be been being".split())
 _MODALS = frozenset("will would has have had shall should can could may might must".split())
 # Irregular past tenses and participles: verbs a claim states, beside the regular "-ed" forms.
 _IRREGULAR_VERB_FORMS = frozenset(
-    """beaten beat became become begun began cost bitten bit blown blew broken broke brought built bought caught chosen
-    chose come came cut done did drawn drew driven drove eaten ate fallen fell felt fought found
+    """beaten beat became become begun began bitten bit blown blew broken broke brought built bought caught chosen
+    chose come came cost cut done did drawn drew driven drove eaten ate fallen fell felt fought found
     forgiven forgotten forgot frozen froze given gave gone went got gotten grown grew held hidden
     hid hit hurt kept knew known laid led left lent let lost made meant met paid put read ridden
     rode ran run said saw seen sent set shaken shook shot showed shown shut sold spent spoke spoken
@@ -277,7 +277,7 @@ _CLAUSE_SPLIT = re.compile(r",\s+|\s+(?=(?:after|before|when|while|since|until)\
 
 
 def _clauses_swapped(sentence: str) -> list[str]:
-    """The sentence with its two clauses the other way round: "Since April 8, 2006, Churkin had
+    """The sentence with its clauses rotated, each rotation once: "Since April 8, 2006, Churkin had
     been ..." as "Churkin had been ... since April 8, 2006"; "X did not go back after Hitler came
     to power" as "after Hitler came to power X did not go back". Words keep their order inside a
     clause, so a recombined claim is still caught."""
@@ -321,6 +321,11 @@ def refers_back(text: str) -> bool:
     return bool(_REFERS_BACK.match(text)) or bool(set(words(text)) & _SUBJECT_PRONOUNS)
 
 
+def _in_article(cited: list[Cited]) -> str:
+    """The cited sentences with their titles and the sentences before them."""
+    return "\n".join([*(c.text for c in cited), *(c.context for c in cited)])
+
+
 def opens_with(sentence: str, entity: Entity) -> bool:
     """Is the name the sentence's first words, after an article ("Angola became ...", "The US is ...")?"""
     opening = [w for w in _CLAUSE_TOKEN.findall(sentence)[:len(entity.words) + 1] if w.lower() != "the"]
@@ -350,7 +355,7 @@ def unsupported_facts(sentence: str, cited: list[Cited], framed: Question | None
             problems.append(f"number {number} not in cited text")
     context = "\n".join(c.context for c in cited if refers_back(c.text))
     headings = "\n".join(c.heading for c in cited)
-    article = "\n".join([texts, *(c.context for c in cited), framed.text if framed is not None else ""])
+    article = _in_article(cited) + ("\n" + framed.text if framed is not None else "")
     for entity in entities(sentence, tuple(claim_periods)):
         # the article's title names what it is about: "Angola became independent in 1975" from
         # "Independence was achieved in 1975" under "Angola", as the sentence's subject only
@@ -380,9 +385,9 @@ def _dates(sentence: str, cited: list[Cited]) -> tuple[list[Period], list[Period
     return claimed, [p for p in claimed if any(p.overlaps(other) for other in stated)]
 
 
-def other_number(body: str, cited: list[Cited], question: Question | None) -> str | None:
-    """For "how many" / "how old": a sentence whose numbers are all other than the one each cited
-    sentence gives for what was asked ("Chuck Berry was 68 when he died" from "... died at the age
+def other_value(body: str, cited: list[Cited], question: Question | None) -> str | None:
+    """For "how many", "how old" and "when": a sentence whose numbers (or dates) are all other than
+    the one each cited sentence gives for what was asked ("Chuck Berry was 68 when he died" from "... died at the age
     of 90, his wife of 68 years said"; "250 people died" from "75 people died ..., and 250 were
     injured"). Every word of such a sentence is cited; only the number's place is wrong."""
     if question is None or question.is_yes_no:
@@ -657,7 +662,7 @@ def verify_sentence(
     if lexical < needed:
         reasons.append(f"only {lexical:.0%} of its words are in the cited text")
     # "Frank-Walter" of a "Steinmeier" the cited sentence names, from its title
-    article = "\n".join([texts, *(c.context for c in cited)])
+    article = _in_article(cited)
     found_names = {st for e in entities(body) if e.found_in(texts) and all(name_in(article, w) for w in e.words)
                    for st in content_stems(e.text)}
     # numbers are checked by value above ("20,000,000" is "20 million"), not as words
@@ -687,7 +692,7 @@ def verify_sentence(
     swapped = modifier_swap(body, texts)
     if swapped:
         reasons.append(swapped)
-    renumbered = number_swap(body, texts) or other_number(body, cited, question)
+    renumbered = number_swap(body, texts) or other_value(body, cited, question)
     if renumbered:
         reasons.append(renumbered)
     role = role_problem(body, [c.text for c in cited])
