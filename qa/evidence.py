@@ -131,13 +131,23 @@ _MONEY_AMOUNT = re.compile(
 )
 
 
-_ORDINAL = re.compile(r"\b\d+(?:st|nd|rd|th)\b", re.IGNORECASE)
+_ORDINAL_ENDINGS = ("st", "nd", "rd", "th")
+_ORDINAL = re.compile(rf"\b\d+(?:{'|'.join(_ORDINAL_ENDINGS)})\b", re.IGNORECASE)
 
 
 def counts(text: str) -> set[str]:
     """The numbers of `text` that count or measure: an ordinal ("the 12th person to hold the post",
     "the second round") answers no "how many" question."""
-    return {n for n in numbers(_ORDINAL.sub(" ", text)) if not n.endswith(("st", "nd", "rd", "th"))}
+    return {n for n in numbers(_ORDINAL.sub(" ", text)) if not n.endswith(_ORDINAL_ENDINGS)}
+
+
+def _is_date_word(lowered: str) -> bool:
+    return lowered in MONTHS or lowered in _WEEKDAYS or re.fullmatch(r"(18|19|20)\d\d", lowered) is not None
+
+
+def date_words(text: str) -> set[str]:
+    """The words of `text` that name a month, a day or a year, lower-cased."""
+    return {w for w in words(text) if _is_date_word(w)}
 
 
 def has_kind(text: str, question: Question) -> bool:
@@ -158,8 +168,8 @@ def has_kind(text: str, question: Question) -> bool:
 def _answer_positions(tokens: list[str], question: Question) -> list[int]:
     lowered = [t.lower() for t in tokens]
     if question.kind == "number":
-        counted = [i for i, t in enumerate(lowered)
-                   if counts(t) - question.numbers and lowered[i + 1 : i + 2] not in (["st"], ["nd"], ["rd"], ["th"])]
+        counted = [i for i, t in enumerate(lowered)  # "12th" is read as "12", "th"
+                   if counts(t) - question.numbers and (lowered[i + 1 : i + 2] or [""])[0] not in _ORDINAL_ENDINGS]
         # "a two-and-a-half-hour telephone conversation": the number ends at "half", beside "hour"
         return sorted(counted + [i + 3 for i in counted if lowered[i + 1 : i + 4] in (["and", "a", "half"], ["and", "a", "quarter"])])
     if question.kind == "person" or question.names_wanted:
@@ -167,14 +177,18 @@ def _answer_positions(tokens: list[str], question: Question) -> list[int]:
         found = new_names(" ".join(tokens), question)
         return [i for i, t in enumerate(tokens) if t.strip("'’") in found and (i == 0 or lowered[i - 1] not in ("a", "an"))]
     if question.kind == "date":
-        return [i for i, t in enumerate(lowered) if t in MONTHS or t in _WEEKDAYS or re.fullmatch(r"(18|19|20)\d\d", t)]
+        return [i for i, t in enumerate(lowered) if _is_date_word(t)]
     return []
 
 
-def _positions(text: str, question: Question) -> tuple[list[str], list[int], list[int]]:
-    """The text's tokens, where values of the asked kind stand, and where the asked-about words do."""
+def _positions(text: str, question: Question, units: bool = True) -> tuple[list[str], list[int], list[int]]:
+    """The text's tokens, where values of the asked kind stand, and where the asked-about words do;
+    without `units`, a "how long" / "how old" answer's units are not asked-about words ("a 30-day
+    ceasefire" does not say how long a phone call lasted; "his wife of 68 years", not how old he
+    was)."""
     tokens = _TOKEN.findall(text)
-    asked = [i for i, t in enumerate(tokens) if stem(t) in question.event_stems]
+    asked_stems = question.event_stems if units else question.event_stems - question.units
+    asked = [i for i, t in enumerate(tokens) if stem(t) in asked_stems]
     return tokens, _answer_positions(tokens, question), asked
 
 
@@ -466,12 +480,9 @@ def primary_value(text: str, question: Question, units: bool = True, amount: boo
     question's names. "Rutte's VVD party was set to win 33 seats ... Freedom Party (PVV) beaten
     into second place with 20 seats, the Dutch national broadcaster said" gives 33 for "how many
     seats did Mark Rutte's VVD win in the Dutch general election": "win" and "seats" stand beside
-    33, "seats" alone beside 20. Without `units`, a "how long" / "how old" answer's units are not
-    asked-about words ("his wife of 68 years" is not how old he was). With `amount`, the value
-    with the words that finish its number ("20 million", "two and a quarter")."""
-    tokens, answers, asked = _positions(text, question)
-    if not units:
-        asked = [j for j in asked if stem(tokens[j]) not in question.units]
+    33, "seats" alone beside 20. `units` as for `_positions`. With `amount`, the value with the
+    words that finish its number ("20 million", "two and a quarter")."""
+    tokens, answers, asked = _positions(text, question, units)
     named = [i for i, t in enumerate(tokens) if any(name_in(t, n) for n in question.name_set)]
     if not answers or not asked:
         return None
@@ -492,8 +503,7 @@ def primary_value(text: str, question: Question, units: bool = True, amount: boo
 def dates_near(text: str, question: Question) -> tuple[set[str], set[str]]:
     """For a "when" question: the date words of `text` (months, weekdays, years), and those of
     them within seven words of the asked-about words."""
-    tokens, answers, asked = _positions(text, question)
-    asked = [j for j in asked if stem(tokens[j]) not in question.units]
+    tokens, answers, asked = _positions(text, question, units=False)
     every = {tokens[i].lower() for i in answers}
     return every, {tokens[i].lower() for i in answers if any(abs(i - j) <= _NEAR_WORDS for j in asked)}
 
@@ -502,10 +512,7 @@ def gives_value_beside(claim: str, text: str, question: Question) -> bool:
     """Does `claim` state a value of the asked kind that stands, in `text`, within three words of
     the asked-about words: what the text gives as the answer, not a name or number mentioned
     further off?"""
-    tokens, answers, asked = _positions(text, question)
-    # beside what was asked about, not beside a unit alone: "a 30-day ceasefire" does not say how
-    # long a phone call lasted
-    asked = [j for j in asked if stem(tokens[j]) not in question.units]
+    tokens, answers, asked = _positions(text, question, units=False)  # not beside a unit alone
     beside = {tokens[i].lower() for i in answers if any(abs(i - j) <= _NEXT_TO for j in asked)}
     return bool(beside & {t.lower() for t in _TOKEN.findall(claim)})
 

@@ -14,13 +14,12 @@ import re
 from dataclasses import dataclass, field
 
 from qa.dates import Period, find_periods, parse_stored_date
-from qa.evidence import counts, dates_near, gives_value_beside, primary_value
+from qa.evidence import counts, date_words, dates_near, gives_value_beside, primary_value
 from qa.injection import looks_like_instruction
 from qa.policy import VerifyPolicy
 from qa.question import Entity, Question, entities, unmatched_words
 from qa.textmatch import (
     MAGNITUDES,
-    MONTHS,
     NEGATIONS,
     STOPWORDS,
     content_sequence,
@@ -208,13 +207,13 @@ def role_problem(sentence: str, cited_texts: list[str]) -> str | None:
         verb, acted_on = stem(token), _object(claim, i)
         if _same_name(doer, acted_on) and not _reflexive(sources, verb):
             return f"says {' '.join(acted_on[: len(doer)])} did '{token}' to itself, which the cited text does not"
-        known = [agent for tokens in sources for j, other in enumerate(tokens)
-                 if other[0].isalpha() and stem(other) == verb for agent in [_agent(tokens, j)] if _stems(agent)]
+        same_verb = [(tokens, j) for tokens in sources for j, other in enumerate(tokens)
+                     if other[0].isalpha() and stem(other) == verb]
+        known = [agent for tokens, j in same_verb for agent in [_agent(tokens, j)] if _stems(agent)]
         if known and all(_disagree(doer, acted_on, agent) for agent in known):
             return f"who did '{token}' differs from the cited text"
         # "Trump welcomed Mike Pence" where the cited text has "Trump welcomed Angela Merkel"
-        targets = [target for tokens in sources for j, other in enumerate(tokens)
-                   if other[0].isalpha() and stem(other) == verb for target in [_object(tokens, j)] if _a_name(target)]
+        targets = [target for tokens, j in same_verb for target in [_object(tokens, j)] if _a_name(target)]
         if _a_name(acted_on) and targets and all(not (_stems(acted_on) & _stems(t)) for t in targets):
             return f"what '{token}' acted on differs from the cited text"
     return None
@@ -326,10 +325,11 @@ def _in_article(cited: list[Cited]) -> str:
     return "\n".join([*(c.text for c in cited), *(c.context for c in cited)])
 
 
-def opens_with(sentence: str, entity: Entity) -> bool:
-    """Is the name the sentence's first words, after an article ("Angola became ...", "The US is ...")?"""
+def _title_subject(sentence: str, entity: Entity, cited: list[Cited]) -> bool:
+    """Is the name the sentence's subject (its first words, after an article: "Angola became ...",
+    "The US is ...") and in a cited sentence's title?"""
     opening = [w for w in _CLAUSE_TOKEN.findall(sentence)[:len(entity.words) + 1] if w.lower() != "the"]
-    return opening[: len(entity.words)] == list(entity.words)
+    return opening[: len(entity.words)] == list(entity.words) and any(entity.found_in(c.heading) for c in cited)
 
 
 def unsupported_facts(sentence: str, cited: list[Cited], framed: Question | None = None) -> list[str]:
@@ -354,13 +354,12 @@ def unsupported_facts(sentence: str, cited: list[Cited], framed: Question | None
         if number not in source_numbers and number not in asked_numbers:
             problems.append(f"number {number} not in cited text")
     context = "\n".join(c.context for c in cited if refers_back(c.text))
-    headings = "\n".join(c.heading for c in cited)
     article = _in_article(cited) + ("\n" + framed.text if framed is not None else "")
     for entity in entities(sentence, tuple(claim_periods)):
         # the article's title names what it is about: "Angola became independent in 1975" from
         # "Independence was achieved in 1975" under "Angola", as the sentence's subject only
         # ("..., which Damascus's draft resolution condemned" under a title naming Damascus is not)
-        about = opens_with(sentence, entity) and entity.found_in(headings)
+        about = _title_subject(sentence, entity, cited)
         if entity.found_in(texts) or (context and entity.found_in(context)) or about:
             # found by its last word; the rest must be the article's too ("Aldougad Huxley")
             stray = [word for word in entity.words[:-1] if not name_in(article, word)]
@@ -411,7 +410,7 @@ def _other_date(body: str, cited: list[Cited], question: Question) -> str | None
     """"Steinmeier became president in 2012" from "... elected president on Sunday, February 12,
     replacing Joachim Gauck, who took office in 2012": the claim's dates that the cited sentence
     gives stand far from what was asked, and another date stands near it."""
-    claimed = {w for w in words(body) if w in MONTHS or w in _DAY_NAMES or re.fullmatch(r"(18|19|20)\d\d", w)}
+    claimed = date_words(body)
     for c in cited:
         every, near = dates_near(c.text, question)
         given = claimed & every
@@ -497,7 +496,6 @@ def other_candidates(answer: str, cited_text: str, question: Question) -> str:
 
 _DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|i)$")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_DAY_NAMES = frozenset(day.lower() for day in _WEEKDAYS)
 
 
 def modifier_swap(sentence: str, cited_text: str) -> str | None:
@@ -631,8 +629,7 @@ def verify_sentence(
     for c in cited:  # the name a pronoun stands for, from the title or the sentence before
         if refers_back(c.text):
             source_stems |= content_stems(" ".join(names(c.context)))
-    source_stems |= {st for e in entities(body) if opens_with(body, e) and any(e.found_in(c.heading) for c in cited)
-                     for st in content_stems(e.text)}
+    source_stems |= {st for e in entities(body) if _title_subject(body, e, cited) for st in content_stems(e.text)}
     # a date the article backs (its own date, a date line) is cited, whatever words give it
     source_stems |= {st for period in _dates(body, cited)[1] for st in content_stems(period.text)}
     claim_stems = content_stems(body)
