@@ -79,6 +79,14 @@ def _period(text: str, precision: str, default_year: int | None) -> Period | Non
         return None
 
 
+def numbers_in_dates(text: str, year: int | None = None) -> set[str]:
+    """The digits that are part of a date in `text` ("2017" and "17" of "March 17, 2017"): a year
+    is when, not how many. `year` as for `find_periods`."""
+    from qa.textmatch import digit_numbers
+
+    return {n for period in find_periods(text, year) for n in digit_numbers(period.text)}
+
+
 def find_periods(text: str, year: int | None = None) -> list[Period]:
     """Every date expression in `text`, most specific reading first, each span used once.
 

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from qa.dates import Period, find_periods, parse_stored_date
+from qa.dates import Period, find_periods, numbers_in_dates, parse_stored_date
 from qa.injection import continues_instruction, in_template_turn, looks_like_instruction
 from qa.policy import AnswerabilityPolicy, AnswerPolicy, EvidencePolicy
 from qa.question import Question, a_few, entities
-from qa.textmatch import MAGNITUDES, MONTHS, content_stems, coverage, digit_numbers, name_in, numbers, stem, words
+from qa.textmatch import MAGNITUDES, MONTHS, content_stems, coverage, name_in, numbers, stem, words
 
 if TYPE_CHECKING:
     from qa.store.collection import Collection, PassageRow
@@ -155,7 +155,7 @@ def has_kind(text: str, question: Question) -> bool:
     if question.names_wanted and question.kind is None:
         return bool(new_names(text, question))
     if question.kind == "number":  # a year is when, not how many
-        years = {n for period in find_periods(text) for n in digit_numbers(period.text)}
+        years = numbers_in_dates(text)
         new = counts(text) - question.numbers - years
         return bool(new) and (not question.money or bool(_MONEY_AMOUNT.search(text)))
     if question.kind == "date":

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.dates import Period, find_periods
+from qa.dates import Period, find_periods, numbers_in_dates
 from qa.textmatch import FUNCTION_WORDS, QUESTION_WORDS, content_stems, digit_numbers, name_in, names, stem
 
 # The answer kind, from how the question opens.
@@ -257,7 +257,7 @@ def is_lookup(text: str, min_words: int) -> bool:
 def analyze(text: str) -> Question:
     text = " ".join(text.split())
     periods = tuple(find_periods(text))
-    in_dates = {n for period in find_periods(text, _ANY_YEAR) for n in digit_numbers(period.text)}
+    in_dates = numbers_in_dates(text, _ANY_YEAR)
     without_dates = _HOW.sub(" ", text)  # "how long", "how many": the question's form, not its topic
     for period in find_periods(text, _ANY_YEAR):  # dates are matched as periods, not as words
         without_dates = without_dates.replace(period.text, " ")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from qa.dates import Period, find_periods, parse_stored_date
+from qa.dates import Period, find_periods, numbers_in_dates, parse_stored_date
 from qa.evidence import counts, date_words, dates_near, gives_value_beside, primary_value
 from qa.injection import looks_like_instruction
 from qa.policy import VerifyPolicy
@@ -395,7 +395,7 @@ def other_value(body: str, cited: list[Cited], question: Question | None) -> str
         return _other_date(body, cited, question)
     if question.kind != "number":
         return None
-    dated = {n for period in find_periods(body, 2000) for n in digit_numbers(period.text)}
+    dated = numbers_in_dates(body, 2000)
     claimed = (counts(body) | digit_numbers(body)) - question.numbers - dated
     values = [v for v in (primary_value(c.text, question, units=False, amount=True) for c in cited) if v]
     if not claimed or not values:
@@ -484,7 +484,7 @@ def other_candidates(answer: str, cited_text: str, question: Question) -> str:
         return ", ".join(d for d in _WEEKDAYS if d in cited_text and d not in days)
     given = numbers(answer)
     if given:
-        dated = {n for p in find_periods(cited_text, 2000) for n in digit_numbers(p.text)}
+        dated = numbers_in_dates(cited_text, 2000)
         others = numbers(cited_text) - given - set(question.numbers) - dated
         return ", ".join(sorted(others))
     mine_names = {n.lower() for n in names(answer)}
