@@ -494,6 +494,35 @@ def other_candidates(answer: str, cited_text: str, question: Question) -> str:
     return ""
 
 
+def _the_value_given(answer: str, cited_text: str, question: Question) -> bool:
+    """Is the bare answer the value the cited text gives for what was asked, and only it: its
+    number is the one beside the asked-about words ("300", not the "150" of "150 non-scientific
+    works"), or its names are the name there and the words of that same name ("Vladimir Titov")?"""
+    value = primary_value(cited_text, question, units=False)
+    if value is None:
+        return False
+    if question.kind == "number":
+        return numbers(answer) - set(question.numbers) == numbers(value)
+    mine = {n.lower() for n in names(answer)} - {n.lower() for n in question.name_set}
+    if not mine:
+        return False
+    tokens = _CLAUSE_TOKEN.findall(cited_text)
+    spans = [set(run) for run in _capitalized_runs(tokens)]
+    return any(value in span and mine <= span for span in spans)
+
+
+def _capitalized_runs(tokens: list[str]) -> list[list[str]]:
+    """Runs of capitalized words ("Russian first deputy foreign minister Vladimir Titov" gives
+    ["russian"], ["vladimir", "titov"]), lower-cased."""
+    runs: list[list[str]] = [[]]
+    for token in tokens:
+        if token[:1].isupper():
+            runs[-1].append(token.lower())
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if run]
+
+
 _DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|i)$")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -648,7 +677,10 @@ def verify_sentence(
             reasons.append("too short to be a claim")
         else:
             other = other_candidates(body, texts, question)
-            if other:
+            # the answer is the value the cited text gives beside the asked-about words: the
+            # other names or numbers it gives stand elsewhere ("Titov." for "Who said ...?" from
+            # "..., Vladimir Titov said in an interview with Rossiyskaya Gazeta daily")
+            if other and not any(_the_value_given(body, c.text, question) for c in cited):
                 reasons.append(f"a bare answer, and the cited text also gives {other}")
         return Verdict(not reasons, reasons)
     soft: list[str] = []

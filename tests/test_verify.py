@@ -434,3 +434,34 @@ def test_a_when_answer_gives_the_date_cited_for_what_was_asked():
     assert verify_sentence("Steinmeier became president on February 12.", cited, 0.7, asked).supported
     wrong = verify_sentence("Steinmeier became president in 2012.", cited, 0.7, asked)
     assert "gives 2012, which the cited text does not give for what was asked" in wrong.reasons
+
+
+TITOV = ("A number of countries have assigned personal armed guards to Russian ambassadors, Russian first "
+         "deputy foreign minister Vladimir Titov said in an interview with Rossiyskaya Gazeta daily.")
+EINSTEIN = "Einstein published more than 300 scientific papers along with over 150 non-scientific works."
+HAWIYE = ("Khaire is a member of the Hawiye clan, as is former President Hassan Sheikh Mohamud, whom Mohamed "
+          "defeated in the election earlier this month.")
+MATVIYENKO = ("We have been invited by Federation Council Speaker Valentina Matviyenko, she said in reply to an "
+              "invitation from parliamentarian Dmitry Sablin to visit Duma.")
+
+
+@pytest.mark.parametrize("question, claim, cited, supported", [
+    # the value beside the asked-about words, with the other words of its own name
+    ("Who said that a number of countries have assigned armed guards to Russian ambassadors?", "Titov.", TITOV, True),
+    ("Who said that a number of countries have assigned armed guards to Russian ambassadors?",
+     "Vladimir Titov.", TITOV, True),
+    # a name the text gives elsewhere, or a name run that the answer only borrows from
+    ("Who said that a number of countries have assigned armed guards to Russian ambassadors?",
+     "Rossiyskaya Gazeta.", TITOV, False),
+    ("Who invited the Syrian parliamentarians to Moscow?", "Federation Council Speaker Dmitry Sablin.", MATVIYENKO, False),
+    # a number beside only part of the asked words ("150 non-scientific works")
+    ("How many scientific papers did Einstein publish?", "150 scientific papers.", EINSTEIN, False),
+    ("How many scientific papers did Einstein publish?", "More than 300.", EINSTEIN, True),
+    # rejected only because the name the rule finds nearest the asked words is "Hassan": the rule
+    # cannot tell that the sentence is about Khaire and Mohamud, not Mohamed (a known weakness)
+    ("Which clan is President Mohamed with?", "The Hawiye clan.", HAWIYE, False),
+])
+def test_a_bare_answer_is_the_value_given_for_what_was_asked(question, claim, cited, supported):
+    """A bare answer among other names or numbers of its kind passes only when it is the value the
+    cited text gives beside the asked-about words, and all of its names belong to that one name."""
+    assert verify_sentence(claim, [Cited(cited)], 0.5, analyze(question)).supported is supported
