@@ -500,6 +500,21 @@ def primary_value(text: str, question: Question, units: bool = True, amount: boo
     return " ".join(tokens[best:end])
 
 
+def values_near(text: str, question: Question) -> list[list[str]]:
+    """The values of the asked kind within seven words of the asked-about words, as runs: the
+    words of one name or one number stay together ("Vladimir Titov" is one run; "931 of the 1,239
+    votes" gives two)."""
+    tokens, answers, asked = _positions(text, question, units=False)
+    near = [i for i in answers if any(abs(i - j) <= _NEAR_WORDS for j in asked)]
+    runs: list[list[str]] = []
+    for i in near:
+        if runs and i - 1 in near and question.kind != "number":
+            runs[-1].append(tokens[i].lower())
+        else:
+            runs.append([tokens[i].lower()])
+    return runs
+
+
 def dates_near(text: str, question: Question) -> tuple[set[str], set[str]]:
     """For a "when" question: the date words of `text` (months, weekdays, years), and those of
     them within seven words of the asked-about words."""

@@ -168,7 +168,8 @@ class Entity:
         head = self.words[-1]
         if name_in(text, head):
             return True
-        return len(self.words) > 1 and all(name_in(text, word) for word in self.words)
+        # "Green Left" where the text writes "GreenLeft"
+        return len(self.words) > 1 and (all(name_in(text, word) for word in self.words) or name_in(text, self.text))
 
 
 @dataclass(frozen=True)

@@ -212,6 +212,8 @@ def name_in(text: str, name: str) -> bool:
         return True  # "US" matches "U.S."
     if name.isupper() and ACRONYM_LETTERS[0] <= len(name) <= ACRONYM_LETTERS[1] and name in _acronyms(text):
         return True  # "UN" for "United Nations"
+    if _written_apart(text, name):
+        return True  # "GreenLeft" for "Green Left"
     if len(name) < FUZZY_NAME_LETTERS:
         return False
     wanted = name.lower()
@@ -221,6 +223,22 @@ def name_in(text: str, name: str) -> bool:
         base = shorter[:-1] if shorter[-1] in "ae" else shorter
         if longer.startswith(base) and longer[len(base):] in ("",) + _DEMONYM_ENDINGS:
             return True
+    return False
+
+
+_CAPITALIZED_PART = re.compile(r"[A-Z][a-z]+")
+
+
+def _written_apart(text: str, name: str) -> bool:
+    """A name closed up from capitalized words ("GreenLeft", "LaLiga") that the text writes as
+    separate words or with a hyphen ("Green Left", "La-Liga"), in the same order; or the reverse,
+    two or three words the text writes as one ("Green Left" for "GreenLeft")."""
+    parts = _CAPITALIZED_PART.findall(name)
+    if len(parts) > 1 and "".join(parts) == name:
+        return re.search(r"\b" + r"[\s-]?".join(map(re.escape, parts)) + r"\b", text) is not None
+    words = name.split()
+    if 1 < len(words) <= 3 and all(_CAPITALIZED_PART.fullmatch(w) for w in words):
+        return contains_word(text, "".join(words))
     return False
 
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from qa.dates import Period, find_periods, numbers_in_dates, parse_stored_date
-from qa.evidence import counts, date_words, dates_near, gives_value_beside, primary_value
+from qa.evidence import counts, date_words, dates_near, gives_value_beside, primary_value, values_near
 from qa.injection import looks_like_instruction
 from qa.policy import VerifyPolicy
 from qa.question import Entity, Question, entities, unmatched_words
@@ -495,32 +495,18 @@ def other_candidates(answer: str, cited_text: str, question: Question) -> str:
 
 
 def _the_value_given(answer: str, cited_text: str, question: Question) -> bool:
-    """Is the bare answer the value the cited text gives for what was asked, and only it: its
-    number is the one beside the asked-about words ("300", not the "150" of "150 non-scientific
-    works"), or its names are the name there and the words of that same name ("Vladimir Titov")?"""
-    value = primary_value(cited_text, question, units=False)
-    if value is None:
+    """Is the bare answer the one value the cited text gives beside what was asked? Exactly one
+    name or number of the asked kind stands within reach of the asked-about words, and the answer
+    is it: "Titov." from "..., Vladimir Titov said"; not "1,239 votes." from "931 of the 1,239
+    votes", where two numbers stand there, nor "150 scientific papers." from "300 scientific
+    papers along with over 150 non-scientific works", where 300 does."""
+    runs = values_near(cited_text, question)
+    if len(runs) != 1:
         return False
     if question.kind == "number":
-        return numbers(answer) - set(question.numbers) == numbers(value)
+        return bool(numbers(answer) - set(question.numbers)) and numbers(answer) - set(question.numbers) == numbers(runs[0][0])
     mine = {n.lower() for n in names(answer)} - {n.lower() for n in question.name_set}
-    if not mine:
-        return False
-    tokens = _CLAUSE_TOKEN.findall(cited_text)
-    spans = [set(run) for run in _capitalized_runs(tokens)]
-    return any(value in span and mine <= span for span in spans)
-
-
-def _capitalized_runs(tokens: list[str]) -> list[list[str]]:
-    """Runs of capitalized words ("Russian first deputy foreign minister Vladimir Titov" gives
-    ["russian"], ["vladimir", "titov"]), lower-cased."""
-    runs: list[list[str]] = [[]]
-    for token in tokens:
-        if token[:1].isupper():
-            runs[-1].append(token.lower())
-        elif runs[-1]:
-            runs.append([])
-    return [run for run in runs if run]
+    return bool(mine) and mine <= set(runs[0])
 
 
 _DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|i)$")
