@@ -589,6 +589,48 @@ def new_action(sentence: str, source_stems: set[str]) -> str | None:
     return None
 
 
+_LASTED = re.compile(
+    r"^(?:the\s+)?(?P<subject>[A-Za-z][\w'’ -]*?)\s+(?:lasted|has lasted|had lasted|lasts|will last)\s+"
+    r"(?:for\s+)?(?:about\s+|nearly\s+|almost\s+|more than\s+|over\s+)?(?P<amount>[\w ,.-]+?)\s*[.!]?$",
+    re.IGNORECASE,
+)
+_DURATION_UNITS = frozenset(stem(w) for w in "second minute hour day week month year decade".split())
+_NOUN_REACH = 2  # "a 45-minute telephone conversation": the noun may follow a word or two later
+# a length that was proposed, refused or planned did not elapse: "Putin refused a 30-day
+# ceasefire" says nothing of how long a ceasefire lasted
+_UNREALIZED = re.compile(
+    r"\b(?:propos\w*|refus\w*|reject\w*|plan\w*|offer\w*|demand\w*|call\w* for|would|will|could|may|"
+    r"might|agree\w* to|seek\w*|want\w*|support)\b", re.IGNORECASE)
+_UNREALIZED_REACH = 5  # tokens before the number and after the noun read for such a word
+
+
+def duration_paraphrase(sentence: str, cited_text: str) -> bool:
+    """"X lasted N units" said of a cited "N-unit X" or "the N units of the X": the same number and
+    unit, the same thing lasting ("The conversation lasted 45 minutes" from "a 45-minute telephone
+    conversation"; "The war lasted for 3 years" from "the three years of the war"). Its verb and
+    its low similarity are then no sign of a claim of its own."""
+    match = _LASTED.match(sentence.strip())
+    if not match:
+        return False
+    amount = match["amount"].replace("-", " ").split()
+    unit, value = stem(amount[-1]) if amount else "", numbers(match["amount"])
+    subject = content_sequence(match["subject"])[-1:]
+    if unit not in _DURATION_UNITS or not value or not subject:
+        return False
+    tokens = _CLAUSE_TOKEN.findall(cited_text.replace("-", " "))
+    for i, token in enumerate(tokens):
+        if stem(token) != unit or numbers(" ".join(tokens[max(0, i - 5) : i])) & value != value:
+            continue
+        after = [stem(t) for t in tokens[i + 1 : i + 2 + _NOUN_REACH]]  # "45 minute telephone conversation"
+        of_the = [stem(t) for t in tokens[i + 1 : i + 4]]  # "three years of the war"
+        if not (subject[0] in after or (of_the[:1] == ["of"] and subject[0] in of_the)):
+            continue
+        around = " ".join(tokens[max(0, i - _UNREALIZED_REACH - 1) : i + 2 + _NOUN_REACH + _UNREALIZED_REACH])
+        if not _UNREALIZED.search(around):
+            return True
+    return False
+
+
 def polarity_problem(sentence: str, body: str, question: Question | None) -> str | None:
     """"Yes, X is not ..." contradicts itself; so does "No, X is ..." when it only restates the
     question."""
@@ -671,7 +713,10 @@ def verify_sentence(
         return Verdict(not reasons, reasons)
     soft: list[str] = []
     lexical = coverage(claim_stems, source_stems)
-    if similarity < rules.support_similarity and lexical < rules.similarity_waiver_coverage:
+    lasted = any(duration_paraphrase(body, c.text) for c in cited)
+    if lasted:  # "lasted" is the duration the cited text gives, in other words
+        source_stems = source_stems | {stem("lasted")}
+    if similarity < rules.support_similarity and lexical < rules.similarity_waiver_coverage and not lasted:
         soft.append(f"similarity {similarity:.2f} below {rules.support_similarity}")
     needed = rules.paraphrase_coverage if similarity >= rules.paraphrase_similarity else rules.support_coverage
     if lexical < needed:

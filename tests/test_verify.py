@@ -481,3 +481,20 @@ def test_a_bare_answer_is_the_value_given_for_what_was_asked(question, claim, ci
     """A bare answer among other names or numbers of its kind passes only when it is the value the
     cited text gives beside the asked-about words, and all of its names belong to that one name."""
     assert verify_sentence(claim, [Cited(cited)], 0.5, analyze(question)).supported is supported
+
+
+@pytest.mark.parametrize("claim, cited, supported", [
+    ("The conversation lasted 45 minutes.",
+     "Pompeo's visit came on the back of a 45-minute telephone conversation between Trump and Erdogan on Tuesday.", True),
+    ("The war lasted for 3 years.", "It would mark the first cessation of attacks in the three years of the war.", True),
+    ("The conversation lasted 2 and a half hours.", CALL, True),
+    # another number, another thing lasting, or a length that was only proposed or refused
+    ("The war lasted for 4 years.", "It would mark the first cessation of attacks in the three years of the war.", False),
+    ("The phone call lasted 30 days.", "Putin refused a 30-day ceasefire after the phone call.", False),
+    ("The ceasefire lasted 30 days.", CALL, False),
+    ("The cessation of hostilities lasted 30 days.", REFUSED, False),
+])
+def test_lasted_restates_a_duration_the_cited_text_gives(claim, cited, supported):
+    """"X lasted N units" from "an N-unit X" or "the N units of the X": the verb and the low
+    similarity are not a claim of its own; a length proposed, refused or planned did not elapse."""
+    assert verify_sentence(claim, [Cited(cited)], 0.3).supported is supported
