@@ -227,6 +227,7 @@ def name_in(text: str, name: str) -> bool:
 
 
 _CAPITALIZED_PART = re.compile(r"[A-Z][a-z]+")
+_CLOSED_UP_WORDS = 3  # "Green Left", "Sri Lanka Freedom": longer runs are phrases, not one closed-up name
 
 
 def _written_apart(text: str, name: str) -> bool:
@@ -237,7 +238,7 @@ def _written_apart(text: str, name: str) -> bool:
     if len(parts) > 1 and "".join(parts) == name:
         return re.search(r"\b" + r"[\s-]?".join(map(re.escape, parts)) + r"\b", text) is not None
     words = name.split()
-    if 1 < len(words) <= 3 and all(_CAPITALIZED_PART.fullmatch(w) for w in words):
+    if 1 < len(words) <= _CLOSED_UP_WORDS and all(_CAPITALIZED_PART.fullmatch(w) for w in words):
         return contains_word(text, "".join(words))
     return False
 
