@@ -313,11 +313,19 @@ _REFERS_BACK = re.compile(
 )
 
 
+# "the agency", "the company": an institution the article has named before, by its title or the
+# sentence before ("... the biggest financial backer of the agency" under "US-UN relations")
+_INSTITUTION = re.compile(
+    r"\bthe\s+(?:agency|organi[sz]ation|company|firm|group|body|club|team|council|ministry|court|bank|union|"
+    r"alliance|bloc|committee|department|party)\b")
+
+
 def refers_back(text: str) -> bool:
     """Does the sentence open with a definite description or a pronoun ("The vessel is ...", "He
-    agreed"), or have a subject pronoun ("Largely self-educated, he became ...")? Then who it is
-    about is named in the title or the sentence before."""
-    return bool(_REFERS_BACK.match(text)) or bool(set(words(text)) & _SUBJECT_PRONOUNS)
+    agreed"), have a subject pronoun ("Largely self-educated, he became ...") or name an institution
+    only by its kind ("the agency")? Then who it is about is named in the title or the sentence
+    before."""
+    return bool(_REFERS_BACK.match(text) or _INSTITUTION.search(text)) or bool(set(words(text)) & _SUBJECT_PRONOUNS)
 
 
 def _in_article(cited: list[Cited]) -> str:

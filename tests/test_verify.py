@@ -498,3 +498,18 @@ def test_lasted_restates_a_duration_the_cited_text_gives(claim, cited, supported
     """"X lasted N units" from "an N-unit X" or "the N units of the X": the verb and the low
     similarity are not a claim of its own; a length proposed, refused or planned did not elapse."""
     assert verify_sentence(claim, [Cited(cited)], 0.3).supported is supported
+
+
+@pytest.mark.parametrize("claim, cited, title, supported", [
+    # "the agency" is the UN the title names (gemma-270m and Qwen 1.5B, pairs tune)
+    ("The US is still the biggest financial backer of the UN.",
+     "But the US is still the biggest financial backer of the agency.", "What is the future of US-UN relations?", True),
+    ("The US is still the biggest financial backer of NATO.",
+     "But the US is still the biggest financial backer of the agency.", "What is the future of US-UN relations?", False),
+    # no institution named by its kind: the title's name is not the cited sentence's
+    ("The US is still the biggest financial backer of the UN.",
+     "But the US is still the biggest financial backer of Palestinian refugees.", "What is the future of US-UN relations?",
+     False),
+])
+def test_an_institution_named_by_its_kind_is_the_one_the_title_names(claim, cited, title, supported):
+    assert verify_sentence(claim, [Cited(cited, title=title)], 0.8).supported is supported
