@@ -227,7 +227,7 @@ def name_in(text: str, name: str) -> bool:
 
 
 _CAPITALIZED_PART = re.compile(r"[A-Z][a-z]+")
-_CLOSED_UP_WORDS = 3  # "Green Left", "Sri Lanka Freedom": longer runs are phrases, not one closed-up name
+_CLOSED_UP_WORDS = 3  # "Green Left", "La Liga Santander": longer runs are phrases, not one closed-up name
 
 
 def _written_apart(text: str, name: str) -> bool:

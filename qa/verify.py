@@ -512,7 +512,8 @@ def _the_value_given(answer: str, cited_text: str, question: Question) -> bool:
     if len(runs) != 1:
         return False
     if question.kind == "number":
-        return bool(numbers(answer) - set(question.numbers)) and numbers(answer) - set(question.numbers) == numbers(runs[0][0])
+        given = numbers(answer) - set(question.numbers)
+        return bool(given) and given == numbers(runs[0][0])
     mine = {n.lower() for n in names(answer)} - {n.lower() for n in question.name_set}
     return bool(mine) and mine <= set(runs[0])
 
@@ -610,6 +611,7 @@ _UNREALIZED = re.compile(
     r"\b(?:propos\w*|refus\w*|reject\w*|plan\w*|offer\w*|demand\w*|call\w* for|would|will|could|may|"
     r"might|agree\w* to|seek\w*|want\w*|support)\b", re.IGNORECASE)
 _UNREALIZED_REACH = 5  # tokens before the number and after the noun read for such a word
+_AMOUNT_WORDS = 5  # "two and a half hours": the words of a number before its unit
 
 
 def duration_paraphrase(sentence: str, cited_text: str) -> bool:
@@ -627,7 +629,7 @@ def duration_paraphrase(sentence: str, cited_text: str) -> bool:
         return False
     tokens = _CLAUSE_TOKEN.findall(cited_text.replace("-", " "))
     for i, token in enumerate(tokens):
-        if stem(token) != unit or numbers(" ".join(tokens[max(0, i - 5) : i])) & value != value:
+        if stem(token) != unit or numbers(" ".join(tokens[max(0, i - _AMOUNT_WORDS) : i])) & value != value:
             continue
         after = [stem(t) for t in tokens[i + 1 : i + 2 + _NOUN_REACH]]  # "45 minute telephone conversation"
         of_the = [stem(t) for t in tokens[i + 1 : i + 4]]  # "three years of the war"
