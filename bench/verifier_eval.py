@@ -16,6 +16,10 @@ import os
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qa.verify import Verdict
 
 REPO = Path(__file__).resolve().parent.parent
 PAIRS = REPO / "tests" / "data" / "verifier"
@@ -29,9 +33,9 @@ def load(split: str) -> list[dict]:
     return rows
 
 
-def judge(rows: list[dict], embedder, policy, reader=None) -> list[tuple[dict, bool, list[str]]]:
-    """(pair, accepted, reasons) for every pair; `reader` is a model's yes/no judgment, asked as
-    in `qa ask` about pairs that fail only a wording proxy."""
+def verdicts(rows: list[dict], embedder, policy) -> list[tuple[dict, str, "Verdict"]]:
+    """(pair, claim as `qa ask` splits it, the rules' verdict) for every pair; similarity is the
+    embedder's cosine between the claim and its closest cited sentence."""
     from qa.citations import without_lead_in
     from qa.question import analyze
     from qa.verify import Cited, verify_sentence
@@ -46,8 +50,17 @@ def judge(rows: list[dict], embedder, policy, reader=None) -> list[tuple[dict, b
         claim = claims[row["id"]]
         similarity = max(float(vectors[claim] @ vectors[t]) for t in row["cited"])
         question = analyze(row["question"]) if row.get("question") else None
-        verdict = verify_sentence(claim, cited, similarity, question, policy.verify)
-        if verdict.soft_only and reader is not None and reader(claim, " ".join(row["cited"]), context.get("title") or ""):
+        out.append((row, claim, verify_sentence(claim, cited, similarity, question, policy.verify)))
+    return out
+
+
+def judge(rows: list[dict], embedder, policy, reader=None) -> list[tuple[dict, bool, list[str]]]:
+    """(pair, accepted, reasons) for every pair; `reader` is a model's yes/no judgment, asked as
+    in `qa ask` about pairs that fail only a wording proxy."""
+    out = []
+    for row, claim, verdict in verdicts(rows, embedder, policy):
+        title = (row.get("context") or {}).get("title") or ""
+        if verdict.soft_only and reader is not None and reader(claim, " ".join(row["cited"]), title):
             out.append((row, True, ["accepted by the model's reading"]))
             continue
         out.append((row, verdict.supported, verdict.reasons))
