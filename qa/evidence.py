@@ -192,13 +192,44 @@ def _positions(text: str, question: Question, units: bool = True) -> tuple[list[
     return tokens, _answer_positions(tokens, question), asked
 
 
-def slot_filled(text: str, question: Question) -> float:
+# Words that make what follows in their clause a prospect, a possibility or a requirement, not a
+# deed: "He will have to earn 60 votes", "a filibuster that requires 60 votes", "faces up to 45
+# years in prison".
+_UNREALIZED_WORDS = frozenset(
+    "will would could can may might must shall should require requires need needs face faces facing forcing".split()
+)
+_CLAUSE_PIECE = re.compile(rf"{_TOKEN.pattern}|[,;:()\[\]\u2014\u2013]")
+
+
+def unrealized_positions(text: str) -> set[int]:
+    """The indices (among `_TOKEN`'s tokens) of the words that follow, in their clause, a word
+    of `_UNREALIZED_WORDS`: "forcing Republicans to garner at least 60 votes" does not say 60
+    votes were cast."""
+    found: set[int] = set()
+    index, after_marker = 0, False
+    for piece in _CLAUSE_PIECE.findall(text):
+        if not _TOKEN.fullmatch(piece):
+            after_marker = False  # a comma, a dash or a bracket ends the clause
+            continue
+        if after_marker:
+            found.add(index)
+        after_marker = after_marker or piece.lower() in _UNREALIZED_WORDS
+        index += 1
+    return found
+
+
+def slot_filled(text: str, question: Question, realized: bool = True) -> float:
     """1.0 when the asked-for fact stands within three words of the asked-about words, 0.5 within
     seven, else 0: "Pence cast the tie-breaking vote" fills "who cast the tie-breaking vote", a
-    sentence that names another senator elsewhere does not."""
+    sentence that names another senator elsewhere does not. For a question about what happened,
+    a value in a clause of what will, could or must happen fills nothing: "He will have to earn
+    60 votes for confirmation" does not answer "What was the final Senate vote to confirm him?"."""
     if question.kind is None and not question.names_wanted:
         return 0.0
     tokens, answers, asked = _positions(text, question)
+    if question.past and realized:
+        unrealized = unrealized_positions(text)
+        answers = [i for i in answers if i not in unrealized]
     credit = 1.0
     if not asked and question.kind == "date":  # "He received the 1921 Nobel Prize": the event is a name
         asked, credit = [i for i, t in enumerate(tokens) if stem(t) in question.stems], 0.5
@@ -397,6 +428,9 @@ def assess(
     if not has_kind(best.text, question):
         return Answerability(False, f"no {question.kind or 'name'} found in the closest sentence")
     if question.kind and max(slot_filled(e.text, question) for e in top) < rules.min_slot:
+        if max(slot_filled(e.text, question, realized=False) for e in top) >= rules.min_slot:
+            return Answerability(False, f"the closest sentences give a {question.kind} only for what will, could or"
+                                        " must happen, not for what happened")
         return Answerability(False, f"no {question.kind} next to what was asked in the closest sentences")
     if question.focus and stem(question.focus) not in content_stems(in_context(best)):
         return Answerability(False, f"the closest sentence does not mention the {question.focus} asked for")

@@ -159,6 +159,35 @@ def test_slot_counts_for_which_questions_too():
     assert slot_filled("Geert Wilders campaigned for weeks, and turnout in the Dutch election was high.", question) == 0.0
 
 
+@pytest.mark.parametrize(("sentence", "filled"), [
+    ("He will have to earn 60 votes for confirmation.", False),
+    ("A filibuster requires 60 votes in the 100-seat Senate.", False),
+    ("Democrats will filibuster, forcing Republicans to garner at least 60 votes.", False),
+    ("The Senate voted 54 votes to 45 to confirm him.", True),
+    # a comma ends the clause the prospect is in
+    ("Democrats said they would object, but he won 54 votes to confirm him.", True),
+])
+def test_a_past_question_is_not_answered_by_what_will_or_must_happen(sentence, filled):
+    question = analyze("What was the final Senate vote to confirm Neil Gorsuch?")
+    assert question.past and question.kind == "number"
+    assert (slot_filled(sentence, question) > 0) is filled
+    assert slot_filled(sentence, question, realized=False) > 0  # the number stands beside "votes" either way
+
+
+def test_a_question_about_what_will_happen_is_answered_by_a_prospect():
+    question = analyze("How many votes will Gorsuch need?")
+    assert not question.past
+    assert slot_filled("He will have to earn 60 votes for confirmation.", question) == 1.0
+
+
+def test_assess_says_when_the_closest_sentences_only_give_prospects():
+    question = analyze("What was the final Senate vote to confirm Neil Gorsuch?")
+    ranked = [ev("Neil Gorsuch will have to earn 60 votes in the Senate for confirmation.", 0.7, title="Gorsuch vote")]
+    result = assess(question, ranked, DEFAULT_POLICY)
+    assert not result.answerable
+    assert "only for what will, could or must happen" in result.reason
+
+
 def test_list_question_gets_one_fact_per_article_and_merges_copies():
     question = analyze("What prisoner exchanges were agreed?")
     first = ev("Russia and Ukraine agreed to a prisoner exchange of 175 prisoners from each side.", 0.7, doc_id=1)
