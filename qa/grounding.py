@@ -3,13 +3,14 @@ citation repair (a sentence backed by another evidence item than the one it cite
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from qa.citations import AnswerSentence
 from qa.evidence import Evidence
 from qa.policy import VerifyPolicy
-from qa.question import Question
+from qa.question import Question, entities
 from qa.verify import Cited, Verdict, verify_sentence
 
 # The similarity of a sentence to the evidence items it cites (by their numbers).
@@ -64,7 +65,8 @@ def check_sentences(
 ) -> list[CheckedSentence]:
     """Verify every sentence against what it cites. A sentence that fails only a wording proxy
     is accepted if `judge` (a model large enough to read) says the quote states it. With `repair`,
-    a sentence its citation does not back, but another single evidence item does, is re-cited."""
+    a sentence its citation does not back, but another single evidence item does, is re-cited;
+    failing that, one that only adds a detail another item gives cites that item too."""
     by_number = {e.n: e for e in evidence}
     checked = []
     for sentence in parsed:
@@ -87,9 +89,35 @@ def check_sentences(
                 if alternative.supported:
                     verdict, citations, repaired_from = alternative, [other.n], sentence.citations
                     break
+        if not verdict.supported and repair and items and adds_a_detail(sentence.text, verdict, items):
+            for other in evidence:
+                if other.n in sentence.citations:
+                    continue
+                both = [*sentence.citations, other.n]
+                alternative = verify_sentence(sentence.text, [cited(i) for i in [*items, other]], similarity(sentence.text, both),
+                                              question, policy)
+                if alternative.supported:
+                    verdict, citations, repaired_from = alternative, both, sentence.citations
+                    break
         reasons = verdict.reasons + [f"unknown citation [{n}] dropped" for n in sentence.dropped]
         checked.append(CheckedSentence(sentence.text, citations, verdict.supported, reasons, repaired_from, judged))
     return checked
+
+
+_MISSING_FACT = re.compile(r"^(?:name|number|date) .+ not in cited text")
+
+
+def adds_a_detail(text: str, verdict: Verdict, items: list[Evidence]) -> bool:
+    """Does the sentence say what its citation says about whom it names first, with a name, number
+    or date that only another evidence item gives ("Chuck Berry was found dead at a residence
+    outside St. Louis, Missouri", citing a sentence without "Missouri")? Then that item is cited
+    beside it, and the sentence is checked against both. A sentence whose first name its citation
+    lacks is not: "Rutte won 33 seats" citing "Wilders won 20 seats" is another claim, whatever a
+    second article says of Rutte."""
+    if not any(_MISSING_FACT.match(reason) for reason in verdict.reasons):
+        return False
+    named = entities(text)
+    return bool(named) and any(named[0].found_in(item.text) for item in items)
 
 
 def supports(text: str, item: Evidence, similarity: Similarity, question: Question | None, policy: VerifyPolicy | None) -> bool:
