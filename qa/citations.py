@@ -92,13 +92,21 @@ def parse_answer(raw: str, valid_ids: set[int]) -> list[AnswerSentence]:
 _SPACED_ABBREVIATION = re.compile(r"\b((?:[A-Z]\.)*[A-Z][a-z]{0,3})\. (?=([A-Z][\w'’-]*))")
 
 
+_GROUPED_NUMBER = re.compile(r"\b\d{1,3}(?:,\d{3})+\b")
+
+
 def respace(text: str, sources: list[str]) -> str:
     """Put back the space after an abbreviation ("St.Louis" -> "St. Louis") where the sources
     write it so. The answer grammar lets a full stop be followed only by a non-space (that is how
-    it keeps one citation per sentence), so the model writes abbreviations without the space."""
+    it keeps one citation per sentence), so the model writes abbreviations without the space.
+    Take out the space a model puts inside a number the sources write with thousands separators
+    ("100, 000 people" -> "100,000 people"), which would otherwise read as two numbers."""
     for source in sources:
         for match in _SPACED_ABBREVIATION.finditer(source):
             squeezed = f"{match.group(1)}.{match.group(2)}"
             if squeezed in text:
                 text = text.replace(squeezed, f"{match.group(1)}. {match.group(2)}")
+        for number in _GROUPED_NUMBER.findall(source):
+            spaced = number.replace(",", ", ")
+            text = re.sub(rf"(?<![\d,]){re.escape(spaced)}(?![\d])", number, text)
     return text

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from qa.citations import AnswerSentence
 from qa.evidence import Evidence
 from qa.policy import VerifyPolicy
-from qa.question import Question, entities
+from qa.question import Entity, Question, entities
 from qa.verify import Cited, Verdict, verify_sentence
 
 # The similarity of a sentence to the evidence items it cites (by their numbers).
@@ -66,7 +66,8 @@ def check_sentences(
     """Verify every sentence against what it cites. A sentence that fails only a wording proxy
     is accepted if `judge` (a model large enough to read) says the quote states it. With `repair`,
     a sentence its citation does not back, but another single evidence item does, is re-cited;
-    failing that, one that only adds a detail another item gives cites that item too."""
+    failing that, one that only adds a detail another item about the same subject gives cites
+    that item too."""
     by_number = {e.n: e for e in evidence}
     checked = []
     for sentence in parsed:
@@ -89,9 +90,10 @@ def check_sentences(
                 if alternative.supported:
                     verdict, citations, repaired_from = alternative, [other.n], sentence.citations
                     break
-        if not verdict.supported and repair and items and adds_a_detail(sentence.text, verdict, items):
+        subject = detail_subject(sentence.text, verdict, items) if not verdict.supported and repair and items else None
+        if subject is not None:
             for other in evidence:
-                if other.n in sentence.citations:
+                if other.n in sentence.citations or not subject.found_in(other.text):
                     continue
                 both = [*sentence.citations, other.n]
                 alternative = verify_sentence(sentence.text, [cited(i) for i in [*items, other]], similarity(sentence.text, both),
@@ -105,19 +107,21 @@ def check_sentences(
 
 
 _MISSING_FACT = re.compile(r"^(?:name|number|date) .+ not in cited text")
+_SHORTEST_NAME = 3  # letters in a name's longest word: "St" of "St. Charles County" is no one's name
 
 
-def adds_a_detail(text: str, verdict: Verdict, items: list[Evidence]) -> bool:
-    """Does the sentence say what its citation says about whom it names first, with a name, number
-    or date that only another evidence item gives ("Chuck Berry was found dead at a residence
-    outside St. Louis, Missouri", citing a sentence without "Missouri")? Then that item is cited
-    beside it, and the sentence is checked against both. A sentence whose first name its citation
-    lacks is not: "Rutte won 33 seats" citing "Wilders won 20 seats" is another claim, whatever a
-    second article says of Rutte."""
+def detail_subject(text: str, verdict: Verdict, items: list[Evidence]) -> Entity | None:
+    """Whom the sentence names first, when its citation names them too and only lacks a name,
+    number or date of the sentence ("Chuck Berry was found dead at a residence outside St. Louis,
+    Missouri", citing a sentence without "Missouri"). Another evidence item about the same one
+    that gives the missing fact is then cited beside it, and the sentence is checked against
+    both. None when the citation lacks that first name: "Rutte won 33 seats" citing "Wilders won
+    20 seats" is another claim, whatever a second article says of Rutte. An abbreviation ("St.")
+    names no one."""
     if not any(_MISSING_FACT.match(reason) for reason in verdict.reasons):
-        return False
-    named = entities(text)
-    return bool(named) and any(named[0].found_in(item.text) for item in items)
+        return None
+    subject = next((e for e in entities(text) if max(len(w) for w in e.words) >= _SHORTEST_NAME), None)
+    return subject if subject is not None and any(subject.found_in(item.text) for item in items) else None
 
 
 def supports(text: str, item: Evidence, similarity: Similarity, question: Question | None, policy: VerifyPolicy | None) -> bool:

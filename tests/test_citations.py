@@ -175,6 +175,15 @@ def test_respace_puts_back_spaces_after_abbreviations_the_sources_use():
     assert respace("It cost 3.5 million. [1]", sources) == "It cost 3.5 million. [1]"
 
 
+def test_respace_joins_a_number_the_sources_write_with_thousands_separators():
+    sources = ["in front of almost 100,000 people at the Nou Camp", "1,250,000 votes"]
+    assert respace("100, 000 people were there. [1]", sources) == "100,000 people were there. [1]"
+    assert respace("It got 1, 250, 000 votes. [2]", sources) == "It got 1,250,000 votes. [2]"
+    # a list the sources do not write as one number stays a list
+    assert respace("Scores were 100, 000 and 7. [1]", ["scores of 100 and 000"]) == "Scores were 100, 000 and 7. [1]"
+    assert respace("In 2016, 100, 000 came. [1]", sources) == "In 2016, 100,000 came. [1]"
+
+
 @pytest.mark.parametrize(
     "raw, text",
     [

@@ -44,3 +44,30 @@ def test_a_claim_about_someone_its_citation_does_not_name_is_not_patched_from_an
     checked = check_sentences([AnswerSentence(sentence, [1])], evidence, similar, analyze("How many seats did the VVD win?"))
     assert not checked[0].supported
     assert checked[0].citations == [1]
+
+
+VESNINA = "Russia's Elena Vesnina has defeated fellow Russian Svetlana Kuznetsova 6:7 (6:8), 7:5, 6:4 to win the WTA tournament in Indian Wells."
+FEDERER = "Federer beat his Swiss compatriot to become the oldest winner of the BNP Paribas Open title in California."
+CHARGED = "The US Justice Department announced that two FSB officers and two hackers who assisted them have been charged."
+FOUR = "Four people will be charged: 3 in Russia and 1 in Canada, according to the sources."
+
+
+def test_a_detail_is_taken_only_from_an_item_about_the_same_subject():
+    """Seen on news tune (session 11): the place of Federer's win does not become Vesnina's, and a
+    count from a sentence that does not name the Justice Department is not added to its claim."""
+    tennis = [item(1, VESNINA, 1, "Vesnina wins"), item(2, FEDERER, 2, "Federer wins")]
+    claim = "Russia's Elena Vesnina has defeated fellow Russian Svetlana Kuznetsova to win the BNP Paribas Open title in California."
+    checked = check_sentences([AnswerSentence(claim, [1])], tennis, similar, analyze("Who won at Indian Wells?"))
+    assert not checked[0].supported and checked[0].citations == [1]
+    yahoo = [item(1, CHARGED, 1, "Yahoo hack charges"), item(2, FOUR, 2, "Yahoo hack charges")]
+    junk = "4 The US Justice Department announced that two FSB officers and two hackers who assisted them have been charged."
+    checked = check_sentences([AnswerSentence(junk, [1])], yahoo, similar, analyze("How many people were charged over the Yahoo hack?"))
+    assert not checked[0].supported and checked[0].citations == [1]
+
+
+def test_an_abbreviation_is_not_the_subject_a_detail_is_about():
+    evidence = [item(1, FOUND, 1), item(2, STATE, 2)]
+    claim = "The St. Charles County Police Department in Missouri said Chuck Berry was found dead outside St. Louis."
+    checked = check_sentences([AnswerSentence(claim, [1])], evidence, similar, analyze("Where was Chuck Berry found dead?"))
+    # "St" is in both; the department, whom the sentence names first, is not in [1]
+    assert not checked[0].supported and checked[0].citations == [1]
