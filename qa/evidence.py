@@ -185,11 +185,22 @@ def _positions(text: str, question: Question, units: bool = True) -> tuple[list[
     """The text's tokens, where values of the asked kind stand, and where the asked-about words do;
     without `units`, a "how long" / "how old" answer's units are not asked-about words ("a 30-day
     ceasefire" does not say how long a phone call lasted; "his wife of 68 years", not how old he
-    was)."""
+    was). A noun for the doer of the question's verb is not that verb: "the critic and composer
+    Deems Taylor" does not say Deems Taylor composed what "Who composed ...?" asks about."""
     tokens = _TOKEN.findall(text)
     asked_stems = question.event_stems if units else question.event_stems - question.units
-    asked = [i for i, t in enumerate(tokens) if stem(t) in asked_stems]
+    nouns = _agent_noun_stems(question.text)
+    asked = [i for i, t in enumerate(tokens) if stem(t) in asked_stems and not (_is_agent_noun(t) and stem(t) not in nouns)]
     return tokens, _answer_positions(tokens, question), asked
+
+
+def _is_agent_noun(word: str) -> bool:
+    return word.lower().endswith(("er", "ers"))
+
+
+def _agent_noun_stems(text: str) -> set[str]:
+    """The stems the question writes as agent nouns ("Which composer ...", "the reporters")."""
+    return {stem(w) for w in _TOKEN.findall(text) if _is_agent_noun(w)}
 
 
 # Words that make what follows in their clause a prospect, a possibility or a requirement, not a

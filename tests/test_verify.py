@@ -473,6 +473,12 @@ MATVIYENKO = ("We have been invited by Federation Council Speaker Valentina Matv
     # two numbers beside "votes": gemma-270m's "1,239 votes." had passed a looser version (news tune)
     ("How many votes did Steinmeier get?", "1,239 votes.",
      "Steinmeier received 931 of the 1,239 votes cast in the Federal Convention.", False),
+    # "composer" is a noun for who Deems Taylor is, not "composed": SmolLM2's "Deems Taylor." for
+    # "Who composed An American in Paris?" had passed, re-cited to this sentence (gold tune)
+    ("Who composed An American in Paris?", "Deems Taylor.",
+     "Gershwin collaborated on the original program notes with the critic and composer Deems Taylor.", False),
+    ("Who composed An American in Paris?", "Gershwin.",
+     "An American in Paris was composed by Gershwin in 1928, after a visit to Paris.", True),
     # rejected only because the name the rule finds nearest the asked words is "Hassan": the rule
     # cannot tell that the sentence is about Khaire and Mohamud, not Mohamed (a known weakness)
     ("Which clan is President Mohamed with?", "The Hawiye clan.", HAWIYE, False),
