@@ -579,10 +579,11 @@ def gives_value_beside(claim: str, text: str, question: Question) -> bool:
 
 def disagree(first: Evidence, other: Evidence, question: Question) -> bool:
     """Two articles give different values for what was asked: each one's answering value is one
-    the other's sentence never states."""
+    the other's sentence never states. A number beside a unit alone answers nothing ("his wife of
+    68 years" against "dies aged 90" for "how old was he when he died")."""
     if question.kind not in ("number", "date") or other.doc_id == first.doc_id:
         return False
-    mine, theirs = primary_value(first.text, question), primary_value(other.text, question)
+    mine, theirs = primary_value(first.text, question, units=False), primary_value(other.text, question, units=False)
     if mine is None or theirs is None:
         return False
     if question.kind == "number":

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from qa.evidence import Evidence, assess, date_fit, has_kind, looks_like_instruction, score, select, slot_filled
+from qa.evidence import (
+    Evidence,
+    assess,
+    date_fit,
+    disagree,
+    has_kind,
+    looks_like_instruction,
+    score,
+    select,
+    slot_filled,
+)
 from qa.policy import DEFAULT_POLICY
 from qa.question import analyze
 from tests.test_verify import CALL, REFUSED, REJECTED, RELEASE, SEED_TITLE, STRIKES
@@ -221,6 +231,18 @@ def test_disagreeing_sources_are_both_selected():
     selection = select(question, ranked, DEFAULT_POLICY)
     assert selection.disagreement
     assert len(selection.facts) == 2
+
+
+def test_a_number_beside_a_unit_alone_is_no_rival_answer():
+    """ "his wife of 68 years" says nothing of how old Chuck Berry was when he died: no
+    disagreement with "dies aged 90" (news tune, session 11, where the note said the articles
+    give different figures); "died at 91" in another article is one."""
+    question = analyze("How old was Chuck Berry when he died?")
+    first = ev("Chuck Berry dies aged 90, his family said.", 0.8, doc_id=1)
+    wife = ev("He dedicated the album to his wife of 68 years, Themetta.", 0.7, doc_id=2)
+    other = ev("Chuck Berry died at 91 in his home, police said.", 0.7, doc_id=3)
+    assert not disagree(first, wife, question)
+    assert disagree(first, other, question)
 
 
 @pytest.mark.parametrize(
