@@ -13,13 +13,14 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from qa.dates import Period, find_periods, numbers_in_dates, parse_stored_date
 from qa.injection import continues_instruction, in_template_turn, looks_like_instruction
 from qa.policy import AnswerabilityPolicy, AnswerPolicy, EvidencePolicy
 from qa.question import Question, a_few, entities
-from qa.textmatch import MAGNITUDES, MONTHS, content_stems, coverage, name_in, numbers, stem, words
+from qa.textmatch import MAGNITUDES, MONTHS, content_stems, coverage, doer_nouns, name_in, numbers, stem, words
 
 if TYPE_CHECKING:
     from qa.store.collection import Collection, PassageRow
@@ -189,18 +190,17 @@ def _positions(text: str, question: Question, units: bool = True) -> tuple[list[
     Deems Taylor" does not say Deems Taylor composed what "Who composed ...?" asks about."""
     tokens = _TOKEN.findall(text)
     asked_stems = question.event_stems if units else question.event_stems - question.units
-    nouns = _agent_noun_stems(question.text)
-    asked = [i for i, t in enumerate(tokens) if stem(t) in asked_stems and not (_is_agent_noun(t) and stem(t) not in nouns)]
+    doers = _doer_nouns(question.text)
+    asked = [i for i, t in enumerate(tokens) if stem(t) in asked_stems and t.lower() not in doers]
     return tokens, _answer_positions(tokens, question), asked
 
 
-def _is_agent_noun(word: str) -> bool:
-    return word.lower().endswith(("er", "ers"))
-
-
-def _agent_noun_stems(text: str) -> set[str]:
-    """The stems the question writes as agent nouns ("Which composer ...", "the reporters")."""
-    return {stem(w) for w in _TOKEN.findall(text) if _is_agent_noun(w)}
+@lru_cache(maxsize=256)
+def _doer_nouns(text: str) -> frozenset[str]:
+    """The nouns for the doers of the question's verbs that the question does not itself use:
+    "composer" for "Who composed ...?", not for "Which composer ...?"."""
+    written = {w.lower() for w in _TOKEN.findall(text)}
+    return frozenset({noun for w in written for noun in doer_nouns(w)} - written)
 
 
 # Words that make what follows in their clause a prospect, a possibility or a requirement, not a

@@ -127,6 +127,13 @@ def _lemma(word: str) -> str:
     return _LEMMA_OVERRIDES.get(word) or simplemma.lemmatize(word, lang="en").lower()
 
 
+def doer_nouns(word: str) -> set[str]:
+    """The nouns for who does what `word` says: "composed" -> composer(s), "reported" ->
+    reporter(s); "murdered" gives "murderer", never "murder"."""
+    base = _lemma(word.lower())
+    return {base + ending for ending in (("r", "rs") if base.endswith("e") else ("er", "ers"))}
+
+
 def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
