@@ -18,7 +18,7 @@ from qa.policy import DEFAULT_POLICY, AnswerPolicy, default_policy
 from qa.question import Question, analyze, question_problem
 from qa.retrieve import Hit, search
 from qa.store.collection import Collection, Scope
-from qa.textmatch import QUESTION_WORDS, numbers, words
+from qa.textmatch import QUESTION_WORDS, content_stems, numbers, words
 
 ABSTAIN_TEXT = prompts.ABSTAIN_TEXT
 
@@ -245,12 +245,16 @@ def reader(generator: Generator, policy: AnswerPolicy) -> Judge | None:
 
 
 def _one_per_fact(kept: list[CheckedSentence]) -> list[CheckedSentence]:
-    """Drop a sentence said twice, and a repaired sentence whose new citation another kept
-    sentence already uses (the model copied one quote twice under two numbers)."""
+    """Drop a sentence said twice, also in other small words ("Chuck Berry has died at the age of
+    90" after "Chuck Berry died at the age of 90", both citing [2] [4]: SmolLM2, news tune), and
+    a repaired sentence whose new citation another kept sentence already uses (the model copied
+    one quote twice under two numbers)."""
     out: list[CheckedSentence] = []
     for sentence in kept:
+        said = content_stems(sentence.text)
         same_text = any(" ".join(o.text.split()) == " ".join(sentence.text.split()) for o in out)
-        if same_text or (sentence.repaired_from and any(o.citations == sentence.citations for o in out)):
+        again = any(o.citations == sentence.citations and said <= content_stems(o.text) for o in out)
+        if same_text or again or (sentence.repaired_from and any(o.citations == sentence.citations for o in out)):
             continue
         out.append(sentence)
     return out

@@ -125,3 +125,14 @@ def test_a_kept_answer_carries_what_was_asked(question, sentence, cited, complet
 
     kept = [CheckedSentence(sentence, [1], True)]
     assert is_complete(analyze(question), kept, [_item(1, cited)]) == complete
+
+
+def test_a_sentence_said_again_in_other_small_words_is_shown_once():
+    from qa.answer import _one_per_fact
+    from qa.grounding import CheckedSentence
+
+    first = CheckedSentence("Chuck Berry died at the age of 90, according to police in Missouri.", [2, 4], True)
+    again = CheckedSentence("Chuck Berry has died at the age of 90, according to police in Missouri.", [2, 4], True)
+    more = CheckedSentence("Chuck Berry died at the age of 90 at his home near St. Louis.", [2, 4], True)
+    other = CheckedSentence("Chuck Berry has died at the age of 90, according to police in Missouri.", [3], True)
+    assert _one_per_fact([first, again, more, other]) == [first, more, other]

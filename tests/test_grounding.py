@@ -71,3 +71,4 @@ def test_an_abbreviation_is_not_the_subject_a_detail_is_about():
     checked = check_sentences([AnswerSentence(claim, [1])], evidence, similar, analyze("Where was Chuck Berry found dead?"))
     # "St" is in both; the department, whom the sentence names first, is not in [1]
     assert not checked[0].supported and checked[0].citations == [1]
+
