@@ -224,7 +224,7 @@ def unrealized_positions(text: str) -> set[int]:
             continue
         if after_marker:
             found.add(index)
-        after_marker = after_marker or piece.lower() in _UNREALIZED_WORDS
+        after_marker = after_marker or piece in _UNREALIZED_WORDS  # lower case: "May" is a month
         index += 1
     return found
 

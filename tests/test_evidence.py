@@ -176,6 +176,8 @@ def test_slot_counts_for_which_questions_too():
     ("The Senate voted 54 votes to 45 to confirm him.", True),
     # a comma ends the clause the prospect is in
     ("Democrats said they would object, but he won 54 votes to confirm him.", True),
+    # "May" is a month, not a modal
+    ("On May 7 the Senate voted 54 votes to 45 to confirm him.", True),
 ])
 def test_a_past_question_is_not_answered_by_what_will_or_must_happen(sentence, filled):
     question = analyze("What was the final Senate vote to confirm Neil Gorsuch?")
