@@ -205,9 +205,9 @@ def _doer_nouns(text: str) -> frozenset[str]:
 
 # Words that make what follows in their clause a prospect, a possibility or a requirement, not a
 # deed: "He will have to earn 60 votes", "a filibuster that requires 60 votes", "faces up to 45
-# years in prison".
+# years in prison". Not "face", more often the noun ("VX was found on his face").
 _UNREALIZED_WORDS = frozenset(
-    "will would could can may might must shall should require requires need needs face faces facing forcing".split()
+    "will would could can may might must shall should require requires need needs faces facing forcing".split()
 )
 _CLAUSE_PIECE = re.compile(rf"{_TOKEN.pattern}|[,;:()\[\]\u2014\u2013]")
 

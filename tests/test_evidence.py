@@ -178,6 +178,7 @@ def test_slot_counts_for_which_questions_too():
     ("Democrats said they would object, but he won 54 votes to confirm him.", True),
     # "May" is a month, not a modal
     ("On May 7 the Senate voted 54 votes to 45 to confirm him.", True),
+    ("Gorsuch faces a vote; he needs 60 votes to be confirmed.", False),
 ])
 def test_a_past_question_is_not_answered_by_what_will_or_must_happen(sentence, filled):
     question = analyze("What was the final Senate vote to confirm Neil Gorsuch?")
