@@ -216,9 +216,12 @@ def answer_question(
     items = selection.all_items
     evidence_vectors = dict(zip((e.n for e in items), embedder.embed([e.text for e in items])))
 
+    sentence_vectors: dict[str, np.ndarray] = {}  # citation repair asks about one sentence many times
+
     def similarity(text: str, cited: list[int]) -> float:
-        vector = embedder.embed([text])[0]
-        return max(float(np.dot(vector, evidence_vectors[n])) for n in cited)
+        if text not in sentence_vectors:
+            sentence_vectors[text] = embedder.embed([text])[0]
+        return max(float(np.dot(sentence_vectors[text], evidence_vectors[n])) for n in cited)
 
     parsed = parse_answer(respace(draft, [e.text for e in evidence]), {e.n for e in evidence})
     checked = check_sentences(parsed, evidence, similarity, asked, policy.verify, judge=reader(generator, policy))

@@ -83,23 +83,17 @@ def check_sentences(
                 verdict, judged = Verdict(True, []), True
         citations, repaired_from = sentence.citations, []
         if not verdict.supported and repair and items:
-            for other in evidence:
-                if other.n in sentence.citations:
-                    continue
-                alternative = verify_sentence(sentence.text, [cited(other)], similarity(sentence.text, [other.n]), question, policy)
-                if alternative.supported:
-                    verdict, citations, repaired_from = alternative, [other.n], sentence.citations
-                    break
-        subject = detail_subject(sentence.text, verdict, items) if not verdict.supported and repair and items else None
-        if subject is not None:
-            for other in evidence:
-                if other.n in sentence.citations or not subject.found_in(other.text):
-                    continue
-                both = [*sentence.citations, other.n]
-                alternative = verify_sentence(sentence.text, [cited(i) for i in [*items, other]], similarity(sentence.text, both),
+            # another single item first; then one that adds the missing detail about the same subject
+            others = [e for e in evidence if e.n not in sentence.citations]
+            subject = detail_subject(sentence.text, verdict, items)
+            choices = [[other] for other in others]
+            choices += [[*items, other] for other in others if subject is not None and subject.found_in(other.text)]
+            for chosen in choices:
+                numbers = [i.n for i in chosen]
+                alternative = verify_sentence(sentence.text, [cited(i) for i in chosen], similarity(sentence.text, numbers),
                                               question, policy)
                 if alternative.supported:
-                    verdict, citations, repaired_from = alternative, both, sentence.citations
+                    verdict, citations, repaired_from = alternative, numbers, sentence.citations
                     break
         reasons = verdict.reasons + [f"unknown citation [{n}] dropped" for n in sentence.dropped]
         checked.append(CheckedSentence(sentence.text, citations, verdict.supported, reasons, repaired_from, judged))
