@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Set
 from functools import lru_cache
 from typing import Any
@@ -212,9 +213,36 @@ ACRONYM_LETTERS = (2, 5)
 FUZZY_NAME_LETTERS = 4
 
 
+def fold_accents(text: str) -> str:
+    """"Beyoncé" -> "Beyonce", "Dáil" -> "Dail": a question typed without accents names the same
+    person or place. Text without accents is returned as it is."""
+    if text.isascii():
+        return text
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+# What a decoder writes for bytes it could not read: archives converted with the wrong encoding
+# hold "Beyonc\ufffd\ufffd" and "T\ufffdnaiste", one or more of them where one accented letter was.
+REPLACEMENT = "\ufffd"
+
+
+def _with_lost_letters(text: str, name: str) -> bool:
+    """The name in a text where lost characters stand for one of its letters: "Beyonce" in
+    "Beyonc\ufffd\ufffd". One letter only, and in a name of FUZZY_NAME_LETTERS or more, so that
+    lost characters alone never spell a name."""
+    if len(name) < FUZZY_NAME_LETTERS:
+        return False
+    spellings = "|".join(re.escape(name[:i]) + f"{REPLACEMENT}+" + re.escape(name[i + 1:]) for i in range(len(name)))
+    return re.search(rf"(?<![A-Za-z0-9])(?:{spellings})(?![A-Za-z0-9])", text, flags=re.IGNORECASE) is not None
+
+
 def name_in(text: str, name: str) -> bool:
     """A name matches as a word, or as the same name with a demonym ending (Ukraine / Ukrainian,
-    Russia / Russians); nothing looser, so an invented "Aldougad" does not pass for "Aldous"."""
+    Russia / Russians); nothing looser, so an invented "Aldougad" does not pass for "Aldous".
+    Accents are ignored, and a character the archive lost may stand for any one letter."""
+    text, name = fold_accents(text), fold_accents(name)
+    if REPLACEMENT in text and _with_lost_letters(text, name):
+        return True
     if contains_word(text, name) or contains_word(_INITIALS_DOT.sub("", text), name.replace(".", "")):
         return True  # "US" matches "U.S."
     if name.isupper() and ACRONYM_LETTERS[0] <= len(name) <= ACRONYM_LETTERS[1] and name in _acronyms(text):

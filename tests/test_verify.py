@@ -53,6 +53,21 @@ def test_name_in_handles_abbreviations_and_demonyms():
 
 
 @pytest.mark.parametrize("text, name, found", [
+    ("Beyoncé was nominated for nine Grammys", "Beyonce", True),
+    ("Beyonce was nominated", "Beyoncé", True),
+    # the archive's own damage (news 1093.html): two replacement characters where "é" was
+    ("Beyonc\ufffd\ufffd levitates at the Grammys", "Beyonce", True),
+    ("the T\ufffdnaiste said", "Tanaiste", True),
+    ("Beyonc\ufffd\ufffd levitates at the Grammys", "Beyoncx", True),  # one lost letter may be any letter
+    ("Bey\ufffd\ufffdc\ufffd levitates", "Beyonce", False),  # but only one
+    ("\ufffd\ufffd\ufffd said", "Tom", False),  # lost characters alone spell no name
+    ("Beyonc\ufffd\ufffd", "Adele", False),
+])
+def test_a_name_with_accents_or_lost_characters(text, name, found):
+    assert name_in(text, name) is found
+
+
+@pytest.mark.parametrize("text, name, found", [
     ("the left-wing GroenLinks (Green Left) party", "GreenLeft", True),  # Qwen 1.5B, news tune
     ("a four-party coalition with the Green-Left", "GreenLeft", True),
     ("the GreenLeft party won 14 seats", "Green Left", True),
