@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from qa.dates import Period, find_periods, numbers_in_dates, parse_stored_date
 from qa.injection import continues_instruction, in_template_turn, looks_like_instruction
 from qa.policy import AnswerabilityPolicy, AnswerPolicy, EvidencePolicy
-from qa.question import Question, a_few, entities
+from qa.question import Entity, Question, a_few, entities
 from qa.textmatch import MAGNITUDES, MONTHS, content_stems, coverage, doer_nouns, name_in, numbers, stem, words
 
 if TYPE_CHECKING:
@@ -402,6 +402,18 @@ def missing_share(
     return sum(weight(t) for t in missing) / total, missing
 
 
+_PRONOUNS = frozenset("he she they it his her its their them him".split())
+
+
+def names_agent(item: Evidence, agent: Entity) -> bool:
+    """Does the sentence say whose number it gives: "Sinn Fein won 27 seats", or "They won 27
+    seats" after a sentence or a title that names them? "Candidates are competing for 90 seats"
+    gives no party's seats."""
+    if agent.found_in(item.text):
+        return True
+    return bool(_PRONOUNS & set(words(item.text))) and agent.found_in(f"{item.heading}. {item.previous}")
+
+
 def nothing_to_match(question: Question) -> str | None:
     """Why no article sentence can be matched to this question, or None. Coverage of an empty
     set of words is 100%, so without this a question in another script "overlapped" every sentence."""
@@ -443,6 +455,10 @@ def assess(
             return Answerability(False, f"the closest sentences give a {question.kind} only for what will, could or"
                                         " must happen, not for what happened")
         return Answerability(False, f"no {question.kind} next to what was asked in the closest sentences")
+    if question.agent is not None:
+        filled = [e for e in top if has_kind(e.text, question) and slot_filled(e.text, question) >= rules.min_slot]
+        if not any(names_agent(e, question.agent) for e in filled):
+            return Answerability(False, f"the closest sentences give a {question.kind}, but not for {question.agent.text}")
     if question.focus and stem(question.focus) not in content_stems(in_context(best)):
         return Answerability(False, f"the closest sentence does not mention the {question.focus} asked for")
     overlap = coverage(set(question.stems), content_stems(in_context(best)))

@@ -49,6 +49,9 @@ _PEOPLE_LIST = re.compile(
     r"the\s+(?:[a-z]+\s+)?[a-z]+(?<![siu])s\b(?!')"
 )
 _AUXILIARIES = f"is|are|was|were|{_DO_SUPPORT}"
+# "How many seats did Sinn Fein win?": the names between the auxiliary and the verb are who did
+# what the number counts ("Mark Rutte's VVD", "Senator Chris Van Hollen's office").
+_AGENT = re.compile(rf"^(?i:by\s+)?(?i:how\s+(?:many|much))\b.*?\b(?:{_DO_SUPPORT})\s+((?:[A-Z][\w.'’-]*\s+)+)[a-z]")
 _YES_NO = re.compile(rf"^({_AUXILIARIES})\b")
 # A question about what happened: a past auxiliary, or a past verb form, and nothing about what
 # is to come. "-ed" words that are names or adjectives ("United", "armed") do no harm: the rule
@@ -188,6 +191,7 @@ class Question:
     unmatched: tuple[str, ...] = ()  # words in another script, which no rule can match
     money: bool = False  # "how much did X pay / cost / earn": the answer is an amount of money
     past: bool = False  # "Who won ...", "What did X agree": asks what happened, not what is planned
+    agent: Entity | None = None  # "How many seats did Sinn Fein win?": whose number is asked for
 
     @property
     def required(self) -> list[str]:
@@ -242,6 +246,17 @@ def entities(text: str, periods: tuple[Period, ...] = ()) -> tuple[Entity, ...]:
     return tuple(found)
 
 
+def agent(text: str, found: tuple[Entity, ...]) -> Entity | None:
+    """The name whose count or amount a "how many / how much ... did X <verb>" question asks for:
+    the last of the question's names between the auxiliary and the verb."""
+    match = _AGENT.match(text)
+    if not match:
+        return None
+    run = set(re.findall(r"[\w.-]+", match.group(1)))
+    inside = [entity for entity in found if set(entity.words) <= run]
+    return inside[-1] if inside else None
+
+
 def is_question(text: str) -> bool:
     """Reads as a question: a question mark at the end, or a question's opening ("who", "did",
     "list")."""
@@ -264,6 +279,7 @@ def analyze(text: str) -> Question:
         without_dates = without_dates.replace(period.text, " ")
     lowered = text.lower()
     kind = answer_kind(text)
+    found = entities(text, periods)
     is_list = (bool(_LIST.match(lowered)) and kind is None) or (kind == "person" and bool(_PEOPLE_LIST.match(text)))
     return Question(
         text=text,
@@ -271,7 +287,7 @@ def analyze(text: str) -> Question:
         is_list=is_list,
         names_wanted=kind == "person" or (kind is None and lowered.startswith("which")),
         is_yes_no=bool(_YES_NO.match(lowered)),
-        entities=entities(text, periods),
+        entities=found,
         numbers=frozenset(digit_numbers(text) - in_dates),
         periods=periods,
         undated=tuple(p.text for p in find_periods(text, _ANY_YEAR) if p.precision == "day" and p.text not in
@@ -281,4 +297,5 @@ def analyze(text: str) -> Question:
         unmatched=tuple(unmatched_words(text)),
         money=kind == "number" and bool(_MONEY_QUESTION.match(lowered)),
         past=bool(_PAST.search(lowered)) and not _FUTURE.search(lowered),
+        agent=agent(text, found) if kind == "number" else None,
     )

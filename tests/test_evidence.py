@@ -201,6 +201,32 @@ def test_assess_says_when_the_closest_sentences_only_give_prospects():
     assert "only for what will, could or must happen" in result.reason
 
 
+@pytest.mark.parametrize("sentences, answerable", [
+    # news tune 069, a preview: the seats are everyone's, not Sinn Fein's
+    (["Two hundred and twenty-eight candidates are competing for 90 seats across 18 constituencies."], False),
+    (["Sinn Fein won 27 seats, one fewer than the DUP."], True),
+    # a pronoun after a sentence that names them
+    (["They won 27 seats, one fewer than the DUP."], True),
+])
+def test_a_count_must_say_whose_it_is(sentences, answerable):
+    question = analyze("How many seats did Sinn Fein win in the Assembly election?")
+    ranked = [ev(s, 0.7, title="Assembly election", previous="Sinn Fein had a strong night.") for s in sentences]
+    result = assess(question, ranked, DEFAULT_POLICY)
+    assert result.answerable is answerable
+    if not answerable:
+        assert result.reason == "the closest sentences give a number, but not for Sinn Fein"
+
+
+def test_a_money_question_needs_the_agents_amount():
+    """News tune 073: the tournament's prize fund is not what the winner earned; the sentence that
+    names her has a score, not an amount of money."""
+    question = analyze("How much prize money did Elena Vesnina earn for winning Indian Wells?")
+    ranked = [ev("The tournament has a prize fund of $7 mln.", 0.65, title="Vesnina wins Indian Wells"),
+              ev("Elena Vesnina defeated Svetlana Kuznetsova 6:7, 7:5, 6:4 to win at Indian Wells.", 0.6,
+                 title="Vesnina wins Indian Wells")]
+    assert not assess(question, ranked, DEFAULT_POLICY).answerable
+
+
 def test_list_question_gets_one_fact_per_article_and_merges_copies():
     question = analyze("What prisoner exchanges were agreed?")
     first = ev("Russia and Ukraine agreed to a prisoner exchange of 175 prisoners from each side.", 0.7, doc_id=1)

@@ -143,6 +143,23 @@ def test_question_record():
     assert analyze("What is the official currency of Angola?").focus == "currency"
 
 
+@pytest.mark.parametrize(
+    "question, agent",
+    [
+        ("How many seats did Sinn Fein win in the March 2017 election?", "Sinn Fein"),
+        ("How many seats did Mark Rutte's VVD win?", "VVD"),
+        ("How many phone calls about DeVos did Senator Chris Van Hollen's office get?", "Chris Van Hollen"),
+        ("By how much did Trump win Texas?", "Trump"),
+        ("How many people died in the Westminster attack?", None),  # a place, not whose number
+        ("How many votes did the bill get in Congress?", None),
+        ("Who did Trump nominate?", None),  # only counts and amounts have an agent
+    ],
+)
+def test_whose_number_a_question_asks_for(question, agent):
+    found = analyze(question).agent
+    assert (found.text if found else None) == agent
+
+
 def test_entity_found_by_surname_or_all_words():
     entity = analyze("What did Vladimir Putin say?").entities[0]
     assert entity.found_in("Putin said ...") and entity.found_in("Russian President Vladimir Putin")
