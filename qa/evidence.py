@@ -232,7 +232,8 @@ def unrealized_positions(text: str) -> set[int]:
 def slot_filled(text: str, question: Question, realized: bool = True) -> float:
     """1.0 when the asked-for fact stands within three words of the asked-about words, 0.5 within
     seven, else 0: "Pence cast the tie-breaking vote" fills "who cast the tie-breaking vote", a
-    sentence that names another senator elsewhere does not. For a question about what happened,
+    sentence that names another senator elsewhere does not. A count question's verb must be in
+    the sentence: "20 people are dead" fills nothing for "How many people were wounded?". For a question about what happened,
     a value in a clause of what will, could or must happen fills nothing: "He will have to earn
     60 votes for confirmation" does not answer "What was the final Senate vote to confirm him?"."""
     if question.kind is None and not question.names_wanted:
@@ -241,6 +242,8 @@ def slot_filled(text: str, question: Question, realized: bool = True) -> float:
     if question.past and realized:
         unrealized = unrealized_positions(text)
         answers = [i for i in answers if i not in unrealized]
+    if question.verb and not any(stem(t) in question.verb for t in tokens):
+        return 0.0  # "20 people are dead" does not say how many were wounded
     credit = 1.0
     if not asked and question.kind == "date":  # "He received the 1921 Nobel Prize": the event is a name
         asked, credit = [i for i, t in enumerate(tokens) if stem(t) in question.stems], 0.5
@@ -405,13 +408,14 @@ def missing_share(
 _PRONOUNS = frozenset("he she they it his her its their them him".split())
 
 
-def names_agent(item: Evidence, agent: Entity) -> bool:
+def names_agent(item: Evidence, agents: tuple[Entity, ...]) -> bool:
     """Does the sentence say whose number it gives: "Sinn Fein won 27 seats", or "They won 27
     seats" after a sentence or a title that names them? "Candidates are competing for 90 seats"
     gives no party's seats."""
-    if agent.found_in(item.text):
+    if any(agent.found_in(item.text) for agent in agents):
         return True
-    return bool(_PRONOUNS & set(words(item.text))) and agent.found_in(f"{item.heading}. {item.previous}")
+    around = f"{item.heading}. {item.previous}"
+    return bool(_PRONOUNS & set(words(item.text))) and any(agent.found_in(around) for agent in agents)
 
 
 def nothing_to_match(question: Question) -> str | None:
@@ -455,10 +459,11 @@ def assess(
             return Answerability(False, f"the closest sentences give a {question.kind} only for what will, could or"
                                         " must happen, not for what happened")
         return Answerability(False, f"no {question.kind} next to what was asked in the closest sentences")
-    if question.agent is not None:
+    if question.agents:
         filled = [e for e in top if has_kind(e.text, question) and slot_filled(e.text, question) >= rules.min_slot]
-        if not any(names_agent(e, question.agent) for e in filled):
-            return Answerability(False, f"the closest sentences give a {question.kind}, but not for {question.agent.text}")
+        if not any(names_agent(e, question.agents) for e in filled):
+            whose = " or ".join(agent.text for agent in question.agents)
+            return Answerability(False, f"the closest sentences give a {question.kind}, but not for {whose}")
     if question.focus and stem(question.focus) not in content_stems(in_context(best)):
         return Answerability(False, f"the closest sentence does not mention the {question.focus} asked for")
     overlap = coverage(set(question.stems), content_stems(in_context(best)))

@@ -13,7 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.dates import Period, find_periods, numbers_in_dates
-from qa.textmatch import FUNCTION_WORDS, QUESTION_WORDS, content_stems, digit_numbers, name_in, names, stem
+from qa.textmatch import (
+    FUNCTION_WORDS,
+    QUESTION_WORDS,
+    REPORTING_WORDS,
+    content_stems,
+    digit_numbers,
+    name_in,
+    names,
+    stem,
+)
 
 # The answer kind, from how the question opens.
 _KIND_PATTERNS = [
@@ -81,6 +90,22 @@ _UNIT_WORDS = {
     "far": "metre meter kilometre kilometer mile km",
 }
 _UNITS = {how: frozenset(stem(w) for w in units.split()) for how, units in _UNIT_WORDS.items()}
+
+# "How many people were wounded ...?", "How many seats did Sinn Fein win?": the verb that says
+# what the number counts, after the auxiliary and its subject.
+_DETERMINERS = ("the", "a", "an", "his", "her", "its", "their")
+_COUNTED_VERB = re.compile(
+    r"^(?i:how\s+(?:many|much))\s+(?:[\w'’-]+\s+){0,4}?(?:were|was|are|is|did|do|does|have|has|had)\s+"
+    rf"(?:(?:[A-Z][\w.'’-]*|{'|'.join(_DETERMINERS)})\s+)*(?:(?:party|office|government|team|club|side)\s+)?"
+    r"(?:[a-z]+ly\s+|also\s+)?([a-z]+)\b"
+)
+# Verbs too general to say what was counted ("How many votes did he get?"): any asked word will do.
+_LIGHT_VERBS = frozenset("get got take took have had make made do did be been receive received".split())
+# The same count said with another word: "20 people were killed" / "20 dead" / "20 lives".
+_SAME_COUNT = [
+    frozenset("kill killed die died dead death deaths life lives fatal fatalities dead".split()),
+    frozenset("wound wounded injure injured injury injuries hurt".split()),
+]
 
 
 def _how(text: str) -> str:
@@ -191,7 +216,8 @@ class Question:
     unmatched: tuple[str, ...] = ()  # words in another script, which no rule can match
     money: bool = False  # "how much did X pay / cost / earn": the answer is an amount of money
     past: bool = False  # "Who won ...", "What did X agree": asks what happened, not what is planned
-    agent: Entity | None = None  # "How many seats did Sinn Fein win?": whose number is asked for
+    agents: tuple[Entity, ...] = ()  # "How many seats did Sinn Fein win?": whose number is asked for
+    verb: frozenset[str] = frozenset()  # "How many people were wounded?": what the number counts (stems)
 
     @property
     def required(self) -> list[str]:
@@ -246,15 +272,33 @@ def entities(text: str, periods: tuple[Period, ...] = ()) -> tuple[Entity, ...]:
     return tuple(found)
 
 
-def agent(text: str, found: tuple[Entity, ...]) -> Entity | None:
-    """The name whose count or amount a "how many / how much ... did X <verb>" question asks for:
-    the last of the question's names between the auxiliary and the verb."""
+def counted_verb(text: str) -> frozenset[str]:
+    """The stems of the verb a count question asks about, with the words news uses for the same
+    count; empty when there is none or it is a light verb ("get", "take")."""
+    match = _COUNTED_VERB.match(text)
+    if not match:
+        return frozenset()
+    verb = match.group(1)
+    before = text[: match.start(1)].split()[-1].lower()
+    if before.endswith(("'s", "’s")) or before in _DETERMINERS:  # "Baratov's bail set at", "the bill get": a noun first
+        following = re.match(r"\s+([a-z]+)\b", text[match.end(1):])
+        verb = following.group(1) if following else ""
+    if not verb or verb in _LIGHT_VERBS | FUNCTION_WORDS | REPORTING_WORDS:
+        return frozenset()
+    for same in _SAME_COUNT:
+        if verb in same:
+            return frozenset(stem(w) for w in same)
+    return frozenset({stem(verb)})
+
+
+def agents(text: str, found: tuple[Entity, ...]) -> tuple[Entity, ...]:
+    """Whose count or amount a "how many / how much ... did X <verb>" question asks for: the
+    question's names between the auxiliary and the verb ("Jesse Klaver's GreenLeft": either)."""
     match = _AGENT.match(text)
     if not match:
-        return None
+        return ()
     run = set(re.findall(r"[\w.-]+", match.group(1)))
-    inside = [entity for entity in found if set(entity.words) <= run]
-    return inside[-1] if inside else None
+    return tuple(entity for entity in found if set(entity.words) <= run)
 
 
 def is_question(text: str) -> bool:
@@ -297,5 +341,6 @@ def analyze(text: str) -> Question:
         unmatched=tuple(unmatched_words(text)),
         money=kind == "number" and bool(_MONEY_QUESTION.match(lowered)),
         past=bool(_PAST.search(lowered)) and not _FUTURE.search(lowered),
-        agent=agent(text, found) if kind == "number" else None,
+        agents=agents(text, found) if kind == "number" else (),
+        verb=counted_verb(text) if kind == "number" else frozenset(),
     )

@@ -203,7 +203,7 @@ def test_assess_says_when_the_closest_sentences_only_give_prospects():
 
 @pytest.mark.parametrize("sentences, answerable", [
     # news tune 069, a preview: the seats are everyone's, not Sinn Fein's
-    (["Two hundred and twenty-eight candidates are competing for 90 seats across 18 constituencies."], False),
+    (["Two hundred and twenty-eight candidates are competing to win 90 seats across 18 constituencies."], False),
     (["Sinn Fein won 27 seats, one fewer than the DUP."], True),
     # a pronoun after a sentence that names them
     (["They won 27 seats, one fewer than the DUP."], True),
@@ -215,6 +215,16 @@ def test_a_count_must_say_whose_it_is(sentences, answerable):
     assert result.answerable is answerable
     if not answerable:
         assert result.reason == "the closest sentences give a number, but not for Sinn Fein"
+
+
+@pytest.mark.parametrize("sentence, filled", [
+    ("At least 35 people were wounded in the blast.", True),
+    ("41 people were also injured in the explosion.", True),  # the same count in another word
+    ("At least 20 people are dead after a suicide blast.", False),  # news tune 026: the dead are not the wounded
+])
+def test_a_count_question_needs_its_verb(sentence, filled):
+    question = analyze("How many people were wounded in the suicide bombing in Kabul?")
+    assert (slot_filled(sentence, question) > 0) is filled
 
 
 def test_a_money_question_needs_the_agents_amount():

@@ -147,7 +147,7 @@ def test_question_record():
     "question, agent",
     [
         ("How many seats did Sinn Fein win in the March 2017 election?", "Sinn Fein"),
-        ("How many seats did Mark Rutte's VVD win?", "VVD"),
+        ("How many seats did Mark Rutte's VVD win?", "Mark Rutte, VVD"),
         ("How many phone calls about DeVos did Senator Chris Van Hollen's office get?", "Chris Van Hollen"),
         ("By how much did Trump win Texas?", "Trump"),
         ("How many people died in the Westminster attack?", None),  # a place, not whose number
@@ -156,8 +156,25 @@ def test_question_record():
     ],
 )
 def test_whose_number_a_question_asks_for(question, agent):
-    found = analyze(question).agent
-    assert (found.text if found else None) == agent
+    found = analyze(question).agents
+    assert (", ".join(a.text for a in found) or None) == agent
+
+
+@pytest.mark.parametrize(
+    "question, verb",
+    [
+        ("How many seats did Jesse Klaver's GreenLeft party win in the Dutch election?", "win"),
+        ("How much was Karim Baratov's bail set at?", "set"),  # a possessive's noun is not the verb
+        ("How many votes did the bill win in the Senate?", "win"),
+        ("How many people were killed in the attack?", "kill"),
+        ("How many votes did Steinmeier get?", None),  # too general to say what was counted
+        ("How many wounded soldiers did Putin say Russia would release?", None),  # a reporting verb
+        ("How many people live in Angola?", None),  # no auxiliary: not read
+    ],
+)
+def test_the_verb_a_count_question_asks_about(question, verb):
+    found = analyze(question).verb
+    assert (stem(verb) in found) if verb else not found
 
 
 def test_entity_found_by_surname_or_all_words():
