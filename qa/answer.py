@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -9,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from qa import evidence as ev
 from qa import prompts
 from qa.citations import parse_answer, quote, respace, with_markers
+from qa.dates import day_named, find_periods, parse_stored_date
 from qa.embed import Embedder
 from qa.errors import QAError
 from qa.generate import Generator, generate_text
@@ -30,6 +32,7 @@ class Part:
     text: str
     citations: list[int]
     generated: bool
+    computed: bool = False  # worked out from the cited articles' dates ("Sunday there is 12 February 2017")
 
     def shown(self) -> str:
         return with_markers(self.text, self.citations)
@@ -137,6 +140,44 @@ def compose(
     return parts
 
 
+def dated_day(question: Question, parts: list[Part], items: list[ev.Evidence]) -> list[Part]:
+    """For a date question whose answer names its day only as news does ("on Sunday",
+    "yesterday"), the date that day was, counted from each cited article's date: lines computed
+    from the quote and its article, not written by the model. None when the answer already gives
+    a calendar date, or the articles have no date."""
+    # any year completes "February 13" only to find it: a month and a day are a calendar date
+    if question.kind != "date" or any(p.precision == "day" for p in find_periods(" ".join(x.text for x in parts), 2000)):
+        return []
+    by_number = {e.n: e for e in items}
+    days: dict[tuple[str, dt.date], list[tuple[int, dt.date]]] = {}
+    for n in dict.fromkeys(n for part in parts for n in part.citations):
+        item = by_number.get(n)
+        published = parse_stored_date(item.date) if item else None
+        named = day_named(item.text, published) if item and published else None
+        if named and published and any(named[0] in part.text.lower() for part in parts if n in part.citations):
+            days.setdefault(named, []).append((n, published))
+    lines = []
+    for (word, day), sources in days.items():
+        when = f"{day.day} {day:%B %Y}"
+        published = sources[0][1]
+        if len(sources) > 1:
+            text = f"{word.capitalize()} there is {when}, counted from the articles' dates."
+        elif day == published:
+            text = f"{word.capitalize()} there is {when}, the article's own date."
+        else:
+            text = f"{word.capitalize()} there is {when}, counted from the article's date, {published:%A} {published.day} {published:%B %Y}."
+        lines.append(Part(text, sorted(n for n, _ in sources), False, computed=True))
+    return lines
+
+
+def day_line_holds(text: str, quote: str, date: str | None) -> bool:
+    """Does a computed line ("Sunday there is 12 February 2017, ...") give the day the cited quote
+    names, counted from its article's date? How evaluation checks the lines `dated_day` adds."""
+    published = parse_stored_date(date)
+    named = day_named(quote, published) if published else None
+    return named is not None and text.startswith(f"{named[0].capitalize()} there is {named[1].day} {named[1]:%B %Y},")
+
+
 def cite_duplicates(parts: list[Part], selection: ev.Selection, similarity: Similarity, question: Question, policy: AnswerPolicy) -> None:
     """Where another article says the same thing, cite it too, if it backs the sentence."""
     by_number = {e.n: e for e in selection.evidence}
@@ -228,6 +269,7 @@ def answer_question(
     kept = _one_per_fact([s for s in checked if s.supported])
     parts = compose(asked, kept, selection, policy)
     cite_duplicates(parts, selection, similarity, asked, policy)
+    parts += dated_day(asked, parts, selection.all_items)
     timings["verify_ms"] = _ms(time.perf_counter() - generated)
 
     used = {n for part in parts for n in part.citations}

@@ -7,8 +7,9 @@ tell a date the evidence leaves open (no veto) from one it contradicts (veto).
 Finding date expressions is a small set of patterns compiled once (English months, days and
 four-digit years between 1800 and 2099); turning a found expression into a date is python-dateutil's
 parser, which handles the many orderings ("17 March 2017", "March 17, 2017", "2017-03-17").
-Known misses: relative dates ("last March", "yesterday") are not resolved; a bare day number with
-no month is ignored.
+A day named relative to the article ("on Sunday", "yesterday") is resolved against the article's
+stored date for date questions (`day_named`). Known misses: other relative dates ("last March",
+"last week") are not resolved; a bare day number with no month is ignored.
 """
 
 from __future__ import annotations
@@ -118,6 +119,31 @@ def parse_stored_date(value: str | None) -> dt.date | None:
     except ValueError:
         return None
 
+
+
+_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_WORD = re.compile(rf"\b(?:{'|'.join(_WEEKDAY_NAMES)}|yesterday|today)\b", re.IGNORECASE)
+# "will meet on Friday", "is due to sign on Monday": the day is ahead of the article, not behind it
+_AHEAD = re.compile(r"\b(?:will|would|shall|due to|set to|expected to|is to|are to|next)\b", re.IGNORECASE)
+
+
+def day_named(sentence: str, published: dt.date) -> tuple[str, dt.date] | None:
+    """The day a news sentence names by its weekday or as "yesterday" / "today", as a date, counted
+    from the article's date: "on Sunday" in an article of Monday 13 February 2017 is 12 February;
+    "will sign on Friday" is the Friday after. None when the sentence names no such day, or more
+    than one different day."""
+    found = {m.group(0).lower() for m in _DAY_WORD.finditer(sentence)}
+    if len(found) != 1:
+        return None
+    word = found.pop()
+    if word == "today":
+        return word, published
+    if word == "yesterday":
+        return word, published - dt.timedelta(days=1)
+    wanted = _WEEKDAY_NAMES.index(word)
+    if _AHEAD.search(sentence):
+        return word, published + dt.timedelta(days=(wanted - published.weekday()) % 7)
+    return word, published - dt.timedelta(days=(published.weekday() - wanted) % 7)
 
 
 # ----- dates the user types (--since / --until) ------------------------------------------------

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa.answer import AnswerResult
+from qa.answer import AnswerResult, day_line_holds
 from qa.gold_file import GoldItem, in_collection, load_gold
 from qa.store.collection import Collection
 
@@ -118,6 +118,10 @@ def check_citations(
 
     checks = []
     for part in result.parts:
+        if part.computed:  # worked out from the quote and its article's date, not read from the quote
+            checks += [CitationCheck(part.text, n, n in by_number and day_line_holds(part.text, by_number[n].quote, by_number[n].date))
+                       for n in part.citations]
+            continue
         text = part.text if part.generated else part.text.strip("“”")
         sentence_vector = embedder.embed([text])[0]
 
@@ -230,8 +234,12 @@ def unsupported_in_answer(result: AnswerResult) -> int:
     supported = {s.text for s in result.sentences if s.supported}
     quotes = {c.n: f"“{' '.join(c.quote.split())}”" for c in result.citations}
     bad = 0
+    by_number = {c.n: c for c in result.citations}
     for part in result.parts:
-        if part.generated:
+        if part.computed:
+            bad += not all(n in by_number and day_line_holds(part.text, by_number[n].quote, by_number[n].date)
+                           for n in part.citations)
+        elif part.generated:
             bad += part.text not in supported
         else:
             bad += quotes.get(part.citations[0]) != part.text

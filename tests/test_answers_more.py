@@ -136,3 +136,55 @@ def test_a_sentence_said_again_in_other_small_words_is_shown_once():
     more = CheckedSentence("Chuck Berry died at the age of 90 at his home near St. Louis.", [2, 4], True)
     other = CheckedSentence("Chuck Berry has died at the age of 90, according to police in Missouri.", [3], True)
     assert _one_per_fact([first, again, more, other]) == [first, more, other]
+
+
+def test_a_date_answer_that_names_only_a_weekday_gets_the_date_it_was():
+    """News tune 032: "Steinmeier on Sunday won 931 ... votes", in an article dated 2017-02-12 (a
+    Sunday) and another dated 2017-03-19 about his taking office: each Sunday gets its date, from
+    its own article, as a computed line citing it."""
+    from qa.answer import Part, dated_day
+    from qa.question import analyze
+    from tests.test_evidence import ev
+
+    elected = ev("Steinmeier on Sunday won 931 out of 1,239 valid votes.", 0.7, doc_id=1, date="2017-02-12")
+    office = ev("Steinmeier became Germany's new president on Sunday.", 0.7, doc_id=2, date="2017-03-20")
+    elected.n, office.n = 1, 2
+    question = analyze("On what date was Steinmeier elected Germany's president?")
+    parts = [Part(f"“{elected.text}”", [1], False), Part(f"“{office.text}”", [2], False)]
+    lines = dated_day(question, parts, [elected, office])
+    assert [(p.text, p.citations, p.computed) for p in lines] == [
+        ("Sunday there is 12 February 2017, the article's own date.", [1], True),
+        ("Sunday there is 19 March 2017, counted from the article's date, Monday 20 March 2017.", [2], True),
+    ]
+    # an answer that already gives the calendar date needs no line; nor does a question of another kind
+    assert dated_day(question, [Part("He was elected on 12 February 2017.", [1], True)], [elected]) == []
+    assert dated_day(analyze("How many votes did Steinmeier win?"), parts, [elected, office]) == []
+
+
+def test_evaluation_checks_a_computed_day_line_against_its_quote_and_date():
+    from qa.answer import AnswerResult, Part
+    from qa.evaluation import unsupported_in_answer
+    from qa.grounding import Citation
+
+    quote = "Steinmeier on Sunday won 931 out of 1,239 valid votes."
+    cited = Citation(1, 1, "Steinmeier elected", "a.html", "para. 3", 1, quote, 0, len(quote), "2017-02-13")
+
+    def shown(line: str) -> AnswerResult:
+        parts = [Part(f"“{quote}”", [1], False), Part(line, [1], False, computed=True)]
+        return AnswerResult("When was Steinmeier elected?", "", "extractive", [], [cited], "m", {}, parts=parts)
+
+    right = "Sunday there is 12 February 2017, counted from the article's date, Monday 13 February 2017."
+    assert unsupported_in_answer(shown(right)) == 0
+    assert unsupported_in_answer(shown(right.replace("12 February", "19 February"))) == 1
+
+
+def test_no_day_line_when_the_answer_gives_a_month_and_day():
+    """News tune 036: "on February 13" is a calendar date though it has no year."""
+    from qa.answer import Part, dated_day
+    from qa.question import analyze
+    from tests.test_evidence import ev
+
+    item = ev("Kim Jong-nam was attacked at the airport on February 13; police spoke on Monday.", 0.7, date="2017-02-24")
+    item.n = 1
+    question = analyze("On what date was Kim Jong-nam attacked?")
+    assert dated_day(question, [Part(f"“{item.text}”", [1], False)], [item]) == []

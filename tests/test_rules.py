@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from qa.dates import find_periods, parse_stored_date
+from qa.dates import day_named, find_periods, parse_stored_date
 from qa.evidence import has_kind
 from qa.question import analyze
 from qa.textmatch import content_stems, numbers, stem, words
@@ -259,3 +259,22 @@ def test_role_problem(claim, problem):
 )
 def test_negation_problem(claim, source, problem):
     assert negation_problem(claim, source) == problem
+
+
+# --- days named relative to the article ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        # an article of Monday 13 February 2017: "on Sunday" is the day before
+        ("Steinmeier on Sunday won 931 out of 1,239 valid votes.", ("sunday", dt.date(2017, 2, 12))),
+        ("Talks ended on Monday.", ("monday", dt.date(2017, 2, 13))),  # the article's own weekday: that day
+        ("He died yesterday.", ("yesterday", dt.date(2017, 2, 12))),
+        ("The leaders will meet on Friday.", ("friday", dt.date(2017, 2, 17))),  # ahead, not behind
+        ("Talks began on Monday and ended on Tuesday.", None),  # two days: which one is meant?
+        ("He was elected on February 12.", None),
+    ],
+)
+def test_a_day_named_as_news_does_is_counted_from_the_article(sentence, expected):
+    assert day_named(sentence, dt.date(2017, 2, 13)) == expected
