@@ -123,7 +123,8 @@ def parse_stored_date(value: str | None) -> dt.date | None:
 
 _WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_WORD = re.compile(rf"\b(?:{'|'.join(_WEEKDAY_NAMES)}|yesterday|today)\b", re.IGNORECASE)
-# "will meet on Friday", "is due to sign on Monday": the day is ahead of the article, not behind it
+# "will meet on Friday", "is due to sign on Monday": before the day's name, these put the day
+# ahead of the article, not behind it
 _AHEAD = re.compile(r"\b(?:will|would|shall|due to|set to|expected to|is to|are to|next)\b", re.IGNORECASE)
 
 
@@ -132,7 +133,8 @@ def day_named(sentence: str, published: dt.date) -> tuple[str, dt.date] | None:
     from the article's date: "on Sunday" in an article of Monday 13 February 2017 is 12 February;
     "will sign on Friday" is the Friday after. None when the sentence names no such day, or more
     than one different day."""
-    found = {m.group(0).lower() for m in _DAY_WORD.finditer(sentence)}
+    matches = list(_DAY_WORD.finditer(sentence))
+    found = {m.group(0).lower() for m in matches}
     if len(found) != 1:
         return None
     word = found.pop()
@@ -141,7 +143,7 @@ def day_named(sentence: str, published: dt.date) -> tuple[str, dt.date] | None:
     if word == "yesterday":
         return word, published - dt.timedelta(days=1)
     wanted = _WEEKDAY_NAMES.index(word)
-    if _AHEAD.search(sentence):
+    if _AHEAD.search(sentence[: matches[0].start()]):  # "He said on Monday he would resign": Monday is behind
         return word, published + dt.timedelta(days=(wanted - published.weekday()) % 7)
     return word, published - dt.timedelta(days=(published.weekday() - wanted) % 7)
 

@@ -233,9 +233,10 @@ def slot_filled(text: str, question: Question, realized: bool = True) -> float:
     """1.0 when the asked-for fact stands within three words of the asked-about words, 0.5 within
     seven, else 0: "Pence cast the tie-breaking vote" fills "who cast the tie-breaking vote", a
     sentence that names another senator elsewhere does not. A count question's verb must be in
-    the sentence: "20 people are dead" fills nothing for "How many people were wounded?". For a question about what happened,
-    a value in a clause of what will, could or must happen fills nothing: "He will have to earn
-    60 votes for confirmation" does not answer "What was the final Senate vote to confirm him?"."""
+    the sentence: "20 people are dead" fills nothing for "How many people were wounded?". For a
+    question about what happened, a value in a clause of what will, could or must happen fills
+    nothing: "He will have to earn 60 votes for confirmation" does not answer "What was the final
+    Senate vote to confirm him?"."""
     if question.kind is None and not question.names_wanted:
         return 0.0
     tokens, answers, asked = _positions(text, question)

@@ -103,7 +103,7 @@ _COUNTED_VERB = re.compile(
 _LIGHT_VERBS = frozenset("get got take took have had make made do did be been receive received".split())
 # The same count said with another word: "20 people were killed" / "20 dead" / "20 lives".
 _SAME_COUNT = [
-    frozenset("kill killed die died dead death deaths life lives fatal fatalities dead".split()),
+    frozenset("kill killed die died dead death deaths life lives fatal fatalities".split()),
     frozenset("wound wounded injure injured injury injuries hurt".split()),
 ]
 

@@ -272,6 +272,7 @@ def test_negation_problem(claim, source, problem):
         ("Talks ended on Monday.", ("monday", dt.date(2017, 2, 13))),  # the article's own weekday: that day
         ("He died yesterday.", ("yesterday", dt.date(2017, 2, 12))),
         ("The leaders will meet on Friday.", ("friday", dt.date(2017, 2, 17))),  # ahead, not behind
+        ("He said on Friday that he would resign.", ("friday", dt.date(2017, 2, 10))),  # "would" comes after the day
         ("Talks began on Monday and ended on Tuesday.", None),  # two days: which one is meant?
         ("He was elected on February 12.", None),
     ],
