@@ -170,6 +170,16 @@ def dated_day(question: Question, parts: list[Part], items: list[ev.Evidence]) -
     return lines
 
 
+def beside_their_quotes(parts: list[Part], lines: list[Part]) -> list[Part]:
+    """Each computed line right after the last sentence that cites what it cites."""
+    placed = list(parts)
+    for line in lines:
+        at = max((i for i, part in enumerate(placed) if not part.computed and set(part.citations) & set(line.citations)),
+                 default=len(placed) - 1)
+        placed.insert(at + 1, line)
+    return placed
+
+
 def day_line_holds(text: str, quote: str, date: str | None) -> bool:
     """Does a computed line ("Sunday there is 12 February 2017, ...") give the day the cited quote
     names, counted from its article's date? How evaluation checks the lines `dated_day` adds."""
@@ -269,7 +279,7 @@ def answer_question(
     kept = _one_per_fact([s for s in checked if s.supported])
     parts = compose(asked, kept, selection, policy)
     cite_duplicates(parts, selection, similarity, asked, policy)
-    parts += dated_day(asked, parts, selection.all_items)
+    parts = beside_their_quotes(parts, dated_day(asked, parts, selection.all_items))
     timings["verify_ms"] = _ms(time.perf_counter() - generated)
 
     used = {n for part in parts for n in part.citations}

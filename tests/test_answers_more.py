@@ -142,7 +142,7 @@ def test_a_date_answer_that_names_only_a_weekday_gets_the_date_it_was():
     """News tune 032: "Steinmeier on Sunday won 931 ... votes", in an article dated 2017-02-12 (a
     Sunday) and another dated 2017-03-19 about his taking office: each Sunday gets its date, from
     its own article, as a computed line citing it."""
-    from qa.answer import Part, dated_day
+    from qa.answer import Part, beside_their_quotes, dated_day
     from qa.question import analyze
     from tests.test_evidence import ev
 
@@ -156,6 +156,8 @@ def test_a_date_answer_that_names_only_a_weekday_gets_the_date_it_was():
         ("Sunday there is 12 February 2017, the article's own date.", [1], True),
         ("Sunday there is 19 March 2017, counted from the article's date, Monday 20 March 2017.", [2], True),
     ]
+    shown = beside_their_quotes(parts, lines)
+    assert [p.citations for p in shown] == [[1], [1], [2], [2]] and [p.computed for p in shown] == [False, True, False, True]
     # an answer that already gives the calendar date needs no line; nor does a question of another kind
     assert dated_day(question, [Part("He was elected on 12 February 2017.", [1], True)], [elected]) == []
     assert dated_day(analyze("How many votes did Steinmeier win?"), parts, [elected, office]) == []
