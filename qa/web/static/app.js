@@ -180,7 +180,7 @@ function partNode(text, numbers, byNumber, className) {
 function answerBody(result, byNumber) {
   if (result.parts && result.parts.length) {
     return result.parts.map((part) =>
-      partNode(part.text, part.citations, byNumber, part.generated ? "part generated" : "part quoted"),
+      partNode(part.text, part.citations, byNumber, part.generated ? "part generated" : part.computed ? "part computed" : "part quoted"),
     );
   }
   const nodes = [];
