@@ -11,7 +11,9 @@ Sets:
 
 Indexing the news archive takes about half an hour on 2 cores: pass --home DIR to keep the
 index between runs (unchanged files are skipped). --model may be given several times; without it,
-the default model is used. --failures prints the tune split's failures (the held-out split's are
+the default model is used. Under each row, a line counts where the answers go wrong (correct,
+abstained, wrong from an expected article, wrong from others, unanswerable answered).
+--failures prints the tune split's failures (the held-out split's are
 never printed: they are not for tuning).
 """
 
@@ -101,6 +103,7 @@ def run(names: list[str], models: list[str | None], news_folder: Path, show_fail
                     f" {scores.seconds / max(scores.questions, 1):>5.1f}",
                     flush=True,
                 )
+                print(f"    {scores.where_wrong()}")
                 if show_failures and split == "tune":
                     print("\n".join("    " + f for f in scores.failures))
                 report["runs"].append({

@@ -284,6 +284,8 @@ class Scores:
     abstained_correctly: int = 0
     unanswerable: int = 0
     false_abstentions: int = 0  # answer lines abstained on
+    wrong_from_expected: int = 0  # answered wrongly, quoting or citing an expected article: the wrong sentence
+    wrong_elsewhere: int = 0  # answered wrongly from other articles only
     unsupported_in_answer: int = 0
     generated: int = 0  # correct answers written wholly by the model
     mixed: int = 0  # correct answers partly written, partly quoted
@@ -337,6 +339,14 @@ class Scores:
     def median_seconds(self) -> float:
         return statistics.median(self.times) if self.times else 0.0
 
+    def where_wrong(self) -> str:
+        """Where the answers go wrong, in counts: a held-out split's failures are not read, these are."""
+        return (
+            f"answerable {self.answerable}: {self.answered_correctly} correct, {self.false_abstentions} abstained,"
+            f" {self.wrong_from_expected} wrong from an expected article, {self.wrong_elsewhere} wrong from others;"
+            f" unanswerable {self.unanswerable}: {self.unanswerable - self.abstained_correctly} answered"
+        )
+
     def summary(self) -> str:
         return (
             f"answered correctly, cited: {self.answered_correctly}/{self.answerable} ({self.answer_rate:.0%});"
@@ -358,6 +368,7 @@ class Scores:
             "abstained_correctly": self.abstained_correctly, "unanswerable": self.unanswerable,
             "abstention_accuracy": rounded(self.abstain_rate if self.unanswerable else None),
             "false_abstentions": self.false_abstentions, "false_abstention_rate": rounded(self.false_abstention_rate),
+            "wrong_from_expected": self.wrong_from_expected, "wrong_elsewhere": self.wrong_elsewhere,
             "unsupported_in_answer": self.unsupported_in_answer, "generated": self.generated, "mixed": self.mixed,
             "cites_expected": self.cites_expected, "with_expected": self.with_expected,
             "retrieval_hits": self.retrieval_hits, "with_sources": self.with_sources,
@@ -399,6 +410,9 @@ def tally(outcomes: Iterable[Outcome], k: int = 5) -> Scores:
                 scores.answered_correctly += 1
                 scores.generated += result.mode == "generated"
                 scores.mixed += result.mode == "mixed"
+            elif not outcome.abstained:
+                scores.wrong_from_expected += bool(outcome.cites_expected)
+                scores.wrong_elsewhere += not outcome.cites_expected
         else:
             scores.unanswerable += 1
             scores.abstained_correctly += outcome.correct

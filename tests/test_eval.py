@@ -168,6 +168,24 @@ def test_metrics_by_hand():
     assert scores.median_seconds == 1.0 and scores.seconds == 7.0
 
 
+def test_where_the_answers_go_wrong_in_counts():
+    def outcome(answerable, correct, mode="extractive", cites=None):
+        item = GoldItem("x", "q?", answerable, expected_sources=("a.txt",) if answerable else ())
+        return Outcome(item, AnswerResult("q?", "a", mode, [], [], "m", {}), correct, 0, cites, 1.0)
+
+    scores = tally([
+        outcome(True, True, cites=True),
+        outcome(True, False, cites=True),  # the right article, the wrong sentence
+        outcome(True, False, cites=False),  # another article
+        outcome(True, False, mode="abstained"),
+        outcome(False, True, mode="abstained"),
+        outcome(False, False),  # an unanswerable question answered
+    ])
+    assert (scores.wrong_from_expected, scores.wrong_elsewhere) == (1, 1)
+    assert scores.where_wrong() == ("answerable 4: 1 correct, 1 abstained, 1 wrong from an expected article, 1 wrong"
+                                    " from others; unanswerable 2: 1 answered")
+
+
 @pytest.mark.parametrize(("expected", "doc_id", "source", "hit"), [
     (3, 3, "/data/a.txt", True),
     ("3", 3, "/data/a.txt", True),
