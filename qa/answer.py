@@ -158,16 +158,20 @@ def dated_day(question: Question, parts: list[Part], items: list[ev.Evidence]) -
             days.setdefault(named, []).append((n, published))
     lines = []
     for (word, day), sources in days.items():
-        when = f"{day.day} {day:%B %Y}"
-        published = sources[0][1]
+        opening, published = _day_line_opening(word, day), sources[0][1]
         if len(sources) > 1:
-            text = f"{word.capitalize()} there is {when}, counted from the articles' dates."
+            text = f"{opening} counted from the articles' dates."
         elif day == published:
-            text = f"{word.capitalize()} there is {when}, the article's own date."
+            text = f"{opening} the article's own date."
         else:
-            text = f"{word.capitalize()} there is {when}, counted from the article's date, {published:%A} {published.day} {published:%B %Y}."
+            text = f"{opening} counted from the article's date, {published:%A} {published.day} {published:%B %Y}."
         lines.append(Part(text, sorted(n for n, _ in sources), False, computed=True))
     return lines
+
+
+def _day_line_opening(word: str, day: dt.date) -> str:
+    """How a computed day line opens: "Sunday there is 12 February 2017,"."""
+    return f"{word.capitalize()} there is {day.day} {day:%B %Y},"
 
 
 def beside_their_quotes(parts: list[Part], lines: list[Part]) -> list[Part]:
@@ -185,7 +189,7 @@ def day_line_holds(text: str, quote: str, date: str | None) -> bool:
     names, counted from its article's date? How evaluation checks the lines `dated_day` adds."""
     published = parse_stored_date(date)
     named = day_named(quote, published) if published else None
-    return named is not None and text.startswith(f"{named[0].capitalize()} there is {named[1].day} {named[1]:%B %Y},")
+    return named is not None and text.startswith(_day_line_opening(*named))
 
 
 def cite_duplicates(parts: list[Part], selection: ev.Selection, similarity: Similarity, question: Question, policy: AnswerPolicy) -> None:

@@ -119,8 +119,7 @@ def check_citations(
     checks = []
     for part in result.parts:
         if part.computed:  # worked out from the quote and its article's date, not read from the quote
-            checks += [CitationCheck(part.text, n, n in by_number and day_line_holds(part.text, by_number[n].quote, by_number[n].date))
-                       for n in part.citations]
+            checks += [CitationCheck(part.text, n, _day_line_backed(part.text, by_number.get(n))) for n in part.citations]
             continue
         text = part.text if part.generated else part.text.strip("“”")
         sentence_vector = embedder.embed([text])[0]
@@ -224,6 +223,11 @@ def citations_valid(result: AnswerResult, collection: Collection) -> bool:
     )
 
 
+def _day_line_backed(text: str, citation: Citation | None) -> bool:
+    """A computed day line checked against a citation it names (none: an unknown number)."""
+    return citation is not None and day_line_holds(text, citation.quote, citation.date)
+
+
 def unsupported_in_answer(result: AnswerResult) -> int:
     """Answer sentences that are neither verified generated sentences nor verbatim quotes of
     what they cite."""
@@ -237,8 +241,7 @@ def unsupported_in_answer(result: AnswerResult) -> int:
     by_number = {c.n: c for c in result.citations}
     for part in result.parts:
         if part.computed:
-            bad += not all(n in by_number and day_line_holds(part.text, by_number[n].quote, by_number[n].date)
-                           for n in part.citations)
+            bad += not all(_day_line_backed(part.text, by_number.get(n)) for n in part.citations)
         elif part.generated:
             bad += part.text not in supported
         else:

@@ -20,7 +20,18 @@ from qa.dates import Period, find_periods, numbers_in_dates, parse_stored_date
 from qa.injection import continues_instruction, in_template_turn, looks_like_instruction
 from qa.policy import AnswerabilityPolicy, AnswerPolicy, EvidencePolicy
 from qa.question import Entity, Question, a_few, entities
-from qa.textmatch import MAGNITUDES, MONTHS, content_stems, coverage, doer_nouns, name_in, numbers, stem, words
+from qa.textmatch import (
+    MAGNITUDES,
+    MONTHS,
+    PRONOUNS,
+    content_stems,
+    coverage,
+    doer_nouns,
+    name_in,
+    numbers,
+    stem,
+    words,
+)
 
 if TYPE_CHECKING:
     from qa.store.collection import Collection, PassageRow
@@ -406,9 +417,6 @@ def missing_share(
     return sum(weight(t) for t in missing) / total, missing
 
 
-_PRONOUNS = frozenset("he she they it his her its their them him".split())
-
-
 def names_agent(item: Evidence, agents: tuple[Entity, ...]) -> bool:
     """Does the sentence say whose number it gives: "Sinn Fein won 27 seats", or "They won 27
     seats" after a sentence or a title that names them? "Candidates are competing for 90 seats"
@@ -416,7 +424,7 @@ def names_agent(item: Evidence, agents: tuple[Entity, ...]) -> bool:
     if any(agent.found_in(item.text) for agent in agents):
         return True
     around = f"{item.heading}. {item.previous}"
-    return bool(_PRONOUNS & set(words(item.text))) and any(agent.found_in(around) for agent in agents)
+    return bool(PRONOUNS & set(words(item.text))) and any(agent.found_in(around) for agent in agents)
 
 
 def nothing_to_match(question: Question) -> str | None:

@@ -34,6 +34,8 @@ REPORTING_WORDS = frozenset("said says say according".split())
 REQUEST_WORDS = frozenset("tell give name list describe explain happen happened".split())
 # "no", "not", "never": kept out of content words but read by the negation rule in verify.
 NEGATIONS = frozenset("no not never neither nor none nobody nothing nowhere without n't".split())
+# Personal pronouns: a sentence that refers back to someone named before it ("They won 27 seats").
+PRONOUNS = frozenset("he she they it his her their its him them".split())
 # Titles and roles written with a capital ("President Trump", "Mr Blair"): not names of their own.
 TITLE_WORDS = frozenset(
     """mr mrs ms dr sir president prime minister secretary senator sen rep gov governor king queen
@@ -213,6 +215,7 @@ ACRONYM_LETTERS = (2, 5)
 FUZZY_NAME_LETTERS = 4
 
 
+@lru_cache(maxsize=4096)
 def fold_accents(text: str) -> str:
     """"Beyoncé" -> "Beyonce", "Dáil" -> "Dail": a question typed without accents names the same
     person or place. Text without accents is returned as it is."""

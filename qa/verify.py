@@ -21,6 +21,7 @@ from qa.question import Entity, Question, entities, unmatched_words
 from qa.textmatch import (
     MAGNITUDES,
     NEGATIONS,
+    PRONOUNS,
     STOPWORDS,
     content_sequence,
     content_stems,
@@ -35,7 +36,6 @@ from qa.textmatch import (
 )
 
 _ANSWER_PREFIX = re.compile(r"^\s*(yes|no)\s*[,.;:]\s*", re.IGNORECASE)
-_PRONOUNS = frozenset("he she they it his her their its him them".split())
 _SUBJECT_PRONOUNS = frozenset("he she they".split())
 _AUXILIARIES = frozenset("is are was were be been being".split())
 _MODALS = frozenset("will would has have had shall should can could may might must".split())
@@ -135,7 +135,7 @@ def _phrase(tokens: list[str]) -> list[str]:
     taken: list[str] = []
     for token in tokens:
         lowered = token.lower()
-        if not token[0].isalnum() or lowered in _PHRASE_STOP or lowered in _PRONOUNS or len(taken) == _AGENT_WORDS:
+        if not token[0].isalnum() or lowered in _PHRASE_STOP or lowered in PRONOUNS or len(taken) == _AGENT_WORDS:
             break
         taken.append(token)
     return taken
