@@ -12,7 +12,10 @@ Sets:
 Indexing the news archive takes about half an hour on 2 cores: pass --home DIR to keep the
 index between runs (unchanged files are skipped). --model may be given several times; without it,
 the default model is used. Under each row, a line counts where the answers go wrong (correct,
-abstained, wrong from an expected article, wrong from others, unanswerable answered).
+abstained, wrong from an expected article, wrong from others, unanswerable answered), and a
+second where the sentence holding each answer's required facts stood among the sentences qa
+ranked (first; second or third, as close runners-up the model may be shown; lower; in an
+expected article but no passage read; spread over several sentences).
 --failures prints the tune split's failures (the held-out split's are
 never printed: they are not for tuning).
 """
@@ -104,6 +107,8 @@ def run(names: list[str], models: list[str | None], news_folder: Path, show_fail
                     flush=True,
                 )
                 print(f"    {scores.where_wrong()}")
+                if scores.answer_sentences:
+                    print(f"    {scores.where_answers_stand()}")
                 if show_failures and split == "tune":
                     print("\n".join("    " + f for f in scores.failures))
                 report["runs"].append({

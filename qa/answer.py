@@ -203,6 +203,31 @@ def cite_duplicates(parts: list[Part], selection: ev.Selection, similarity: Simi
                     part.citations.append(twin.n)
 
 
+def rank_evidence(
+    asked: Question,
+    collection: Collection,
+    embedder: Embedder,
+    policy: AnswerPolicy,
+    *,
+    k: int | None = None,
+    scope: Scope | None = None,
+) -> tuple[list[Hit], list[ev.Evidence]]:
+    """The retrieved passages, and their sentences ranked as evidence for the question, best first."""
+    depth = k or (policy.evidence.passages_list if asked.is_list else policy.evidence.passages_default)
+    # the fused passages, not re-ordered by their best sentence: their sentences are scored below
+    # with the embeddings too, and reading the re-ordered ones answered worse (policy.rescore_depth)
+    hits = search(collection, embedder, asked.text, depth, scope=scope, rescore=False)
+    # copies folded into a retrieved passage come after all of them, at its rank: where a sentence
+    # repeats, the retrieved one is chosen and the copy is cited beside it; an overlapping window
+    # of the same article adds its other sentences
+    copies = [(rank, copy) for rank, hit in enumerate(hits) for copy in hit.copies[: policy.evidence.copies_per_hit]]
+    candidates = ev.gather(collection, [h.passage for h in hits] + [copy for _, copy in copies], policy.evidence,
+                           ranks=list(range(len(hits))) + [rank for rank, _ in copies])
+    vectors = embedder.embed([asked.text] + [ev.in_context(c) for c in candidates]) if candidates else None
+    similarities = [float(v @ vectors[0]) for v in vectors[1:]] if vectors is not None else []
+    return hits, ev.score(asked, candidates, similarities, policy.evidence)
+
+
 def answer_question(
     question: str,
     collection: Collection,
@@ -233,19 +258,7 @@ def answer_question(
         timings = {"retrieve_ms": 0.0, "generate_ms": 0.0, "verify_ms": 0.0, "total_ms": _ms(time.perf_counter() - started)}
         return AnswerResult(question, ABSTAIN_TEXT, "abstained", [], [], model, timings, scope.nothing_matches(),
                             policy=policy.label())
-    depth = k or (policy.evidence.passages_list if asked.is_list else policy.evidence.passages_default)
-    # the fused passages, not re-ordered by their best sentence: their sentences are scored below
-    # with the embeddings too, and reading the re-ordered ones answered worse (policy.rescore_depth)
-    hits = search(collection, embedder, asked.text, depth, scope=scope, rescore=False)
-    # copies folded into a retrieved passage come after all of them, at its rank: where a sentence
-    # repeats, the retrieved one is chosen and the copy is cited beside it; an overlapping window
-    # of the same article adds its other sentences
-    copies = [(rank, copy) for rank, hit in enumerate(hits) for copy in hit.copies[: policy.evidence.copies_per_hit]]
-    candidates = ev.gather(collection, [h.passage for h in hits] + [copy for _, copy in copies], policy.evidence,
-                           ranks=list(range(len(hits))) + [rank for rank, _ in copies])
-    vectors = embedder.embed([asked.text] + [ev.in_context(c) for c in candidates]) if candidates else None
-    similarities = [float(v @ vectors[0]) for v in vectors[1:]] if vectors is not None else []
-    ranked = ev.score(asked, candidates, similarities, policy.evidence)
+    hits, ranked = rank_evidence(asked, collection, embedder, policy, k=k, scope=scope)
     retrieved = time.perf_counter()
     timings = {"retrieve_ms": _ms(retrieved - started), "generate_ms": 0.0, "verify_ms": 0.0}
     label = policy.label()

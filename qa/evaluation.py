@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa.answer import AnswerResult, day_line_holds
+from qa.answer import AnswerResult, day_line_holds, rank_evidence
+from qa.evidence import Evidence
 from qa.gold_file import GoldItem, in_collection, load_gold
 from qa.store.collection import Collection
 
@@ -164,6 +165,7 @@ class Outcome:
     required_met: bool | None = None  # None: no required facts, or an abstain line
     citation_checks: list[CitationCheck] = field(default_factory=list)
     copies: list[list[int]] = field(default_factory=list)  # document ids of each top-k passage's copies
+    answer_sentence: str | None = None  # where the sentence holding the answer stands (SENTENCE_PLACES)
 
     @property
     def abstained(self) -> bool:
@@ -208,7 +210,7 @@ class Outcome:
             "required": list(self.item.required), "required_met": self.required_met,
             "citations": [c.as_dict() for c in self.citation_checks],
             "unsupported_sentences": self.unsupported, "correct": self.correct,
-            "seconds": round(self.seconds, 3), "problems": self.problems(k),
+            "seconds": round(self.seconds, 3), "answer_sentence": self.answer_sentence, "problems": self.problems(k),
         }
 
 
@@ -253,6 +255,34 @@ def has_required(item: GoldItem, answer: str) -> bool:
     return all(re.search(pattern, answer, flags=re.IGNORECASE) for pattern in item.required)
 
 
+# Where the sentence that holds all of an answerable question's required facts stands for the
+# reader: ranked first, among the runners-up shown with it, ranked lower, in an expected article
+# but in no passage read, or in no one sentence of the expected articles (the facts are spread).
+# Counted, these tell a wrong sentence chosen from a right one never read, without reading the
+# questions (a held-out split's failures are not read).
+SENTENCE_PLACES = ("first", "runner-up", "lower", "not read", "spread")
+
+
+def answer_sentence(
+    item: GoldItem, ranked: list[Evidence], collection: Collection, expected: set[int], shown: int
+) -> str | None:
+    """The place (SENTENCE_PLACES) of the best-ranked sentence holding all of `item`'s required
+    facts among the `ranked` evidence, of which the first `shown` are shown to the model; None
+    for an unanswerable item or one without required facts or expected articles."""
+    if not item.answerable or not item.required or not expected:
+        return None
+    place = next((i for i, e in enumerate(ranked) if has_required(item, e.text)), None)
+    if place is not None:
+        return "first" if place == 0 else "runner-up" if place < shown else "lower"
+    for doc_id in sorted(expected):
+        if any(has_required(item, row.text) for row in collection.sentences(doc_id, 0, _LAST_ORDINAL)):
+            return "not read"
+    return "spread"
+
+
+_LAST_ORDINAL = 2**62  # every sentence of a document
+
+
 def grade(
     item: GoldItem,
     result: AnswerResult,
@@ -289,6 +319,7 @@ class Scores:
     false_abstentions: int = 0  # answer lines abstained on
     wrong_from_expected: int = 0  # answered wrongly, quoting or citing an expected article: the wrong sentence
     wrong_elsewhere: int = 0  # answered wrongly from other articles only
+    answer_sentences: dict[str, int] = field(default_factory=dict)  # SENTENCE_PLACES -> answerable questions
     unsupported_in_answer: int = 0
     generated: int = 0  # correct answers written wholly by the model
     mixed: int = 0  # correct answers partly written, partly quoted
@@ -350,6 +381,12 @@ class Scores:
             f" unanswerable {self.unanswerable}: {self.unanswerable - self.abstained_correctly} answered"
         )
 
+    def where_answers_stand(self) -> str:
+        """Where the sentence holding each answer's required facts stood, in counts."""
+        placed = ", ".join(f"{place} {self.answer_sentences[place]}" for place in SENTENCE_PLACES
+                           if place in self.answer_sentences)
+        return f"the sentence with the answer: {placed}" if placed else ""
+
     def summary(self) -> str:
         return (
             f"answered correctly, cited: {self.answered_correctly}/{self.answerable} ({self.answer_rate:.0%});"
@@ -372,6 +409,7 @@ class Scores:
             "abstention_accuracy": rounded(self.abstain_rate if self.unanswerable else None),
             "false_abstentions": self.false_abstentions, "false_abstention_rate": rounded(self.false_abstention_rate),
             "wrong_from_expected": self.wrong_from_expected, "wrong_elsewhere": self.wrong_elsewhere,
+            "answer_sentences": dict(self.answer_sentences),
             "unsupported_in_answer": self.unsupported_in_answer, "generated": self.generated, "mixed": self.mixed,
             "cites_expected": self.cites_expected, "with_expected": self.with_expected,
             "retrieval_hits": self.retrieval_hits, "with_sources": self.with_sources,
@@ -406,6 +444,8 @@ def tally(outcomes: Iterable[Outcome], k: int = 5) -> Scores:
             scores.required_met += outcome.required_met
         scores.citations += len(outcome.citation_checks)
         scores.citations_supported += sum(c.supported for c in outcome.citation_checks)
+        if outcome.answer_sentence is not None:
+            scores.answer_sentences[outcome.answer_sentence] = scores.answer_sentences.get(outcome.answer_sentence, 0) + 1
         if item.answerable:
             scores.answerable += 1
             scores.false_abstentions += outcome.abstained
@@ -465,6 +505,8 @@ def evaluate(
         expected = expected_documents(item, documents[item.collection or ""])
         outcome = grade(item, result, store, seconds, [h.passage.doc_id for h in hits], expected, checks)
         outcome.copies = [[copy.doc_id for copy in h.copies] for h in hits]
+        _, ranked = rank_evidence(analyze(item.question), store, engine.embedder, engine.policy)
+        outcome.answer_sentence = answer_sentence(item, ranked, store, expected, engine.policy.evidence.max_evidence)
         outcomes.append(outcome)
         if on_outcome:
             on_outcome(outcome)

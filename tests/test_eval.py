@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from qa.answer import AnswerResult, Part
 from qa.cli import main
-from qa.evaluation import Outcome, check_citations, first_hit, source_matches, tally
+from qa.evaluation import Outcome, answer_sentence, check_citations, first_hit, source_matches, tally
+from qa.evidence import Evidence
 from qa.generate import register_generator
 from qa.gold_file import GoldItem
 from qa.policy import default_policy
@@ -184,6 +185,55 @@ def test_where_the_answers_go_wrong_in_counts():
     assert (scores.wrong_from_expected, scores.wrong_elsewhere) == (1, 1)
     assert scores.where_wrong() == ("answerable 4: 1 correct, 1 abstained, 1 wrong from an expected article, 1 wrong"
                                     " from others; unanswerable 2: 1 answered")
+
+
+class _Sentences:
+    """A collection's stored sentences by document, as answer_sentence reads them."""
+
+    def __init__(self, by_doc):
+        self.by_doc = by_doc
+
+    def sentences(self, doc_id, first, last):
+        return [type("Row", (), {"text": text})() for text in self.by_doc.get(doc_id, [])[first : last + 1]]
+
+
+def _ranked(*texts):
+    return [Evidence(i, 7, i, "Title", "a.txt", "para. 1", 0, len(t), t, 0) for i, t in enumerate(texts)]
+
+
+@pytest.mark.parametrize(("ranked", "stored", "place"), [
+    (["Palmer, 48, was killed.", "Police guard Parliament."], {}, "first"),
+    (["Police guard Parliament.", "Keith Palmer, 48, was killed."], {}, "runner-up"),
+    (["a", "b", "c", "Keith Palmer, aged 48."], {}, "lower"),  # ranked fourth: three are shown at most
+    (["Police guard Parliament."], {7: ["Keith Palmer was 48."]}, "not read"),
+    (["Police guard Parliament."], {7: ["Keith Palmer died.", "He was 48."]}, "spread"),
+])
+def test_where_the_sentence_with_the_answer_stands(ranked, stored, place):
+    item = GoldItem("x", "Which officer died, and how old was he?", True, required=("Palmer", r"\b48\b"),
+                    expected_sources=("a.txt",))
+    assert answer_sentence(item, _ranked(*ranked), _Sentences(stored), {7}, shown=3) == place
+
+
+def test_no_place_without_required_facts_or_an_expected_article():
+    ranked, stored = _ranked("Palmer, 48, was killed."), _Sentences({})
+    answerable = GoldItem("x", "q?", True, required=("Palmer",), expected_sources=("a.txt",))
+    assert answer_sentence(answerable, ranked, stored, set(), shown=3) is None  # not in the collection
+    assert answer_sentence(GoldItem("x", "q?", True, expected_sources=("a.txt",)), ranked, stored, {7}, shown=3) is None
+    assert answer_sentence(GoldItem("x", "q?", False), ranked, stored, {7}, shown=3) is None
+
+
+def test_places_are_counted_in_order():
+    def outcome(place):
+        item = GoldItem("x", "q?", True, expected_sources=("a.txt",))
+        found = Outcome(item, AnswerResult("q?", "a", "extractive", [], [], "m", {}), False, 0, True, 1.0)
+        found.answer_sentence = place
+        return found
+
+    scores = tally([outcome("lower"), outcome("first"), outcome("lower"), outcome(None)])
+    assert scores.answer_sentences == {"lower": 2, "first": 1}
+    assert scores.where_answers_stand() == "the sentence with the answer: first 1, lower 2"
+    assert scores.as_dict()["answer_sentences"] == {"lower": 2, "first": 1}
+    assert tally([outcome(None)]).where_answers_stand() == ""
 
 
 @pytest.mark.parametrize(("expected", "doc_id", "source", "hit"), [
