@@ -190,6 +190,8 @@ class Outcome:
             problems.append(f"missing required {', '.join(missing)}")
         elif not self.correct:
             problems.append("a quote differs from the stored text")
+        if problems and self.answer_sentence is not None:
+            problems.append(SENTENCE_PLACES[self.answer_sentence][1])
         bad = [c for c in self.citation_checks if not c.supported]
         if bad:
             problems.append(f"{len(bad)} of {len(self.citation_checks)} citations do not support their sentence")
@@ -260,7 +262,13 @@ def has_required(item: GoldItem, answer: str) -> bool:
 # but in no passage read, or in no one sentence of the expected articles (the facts are spread).
 # Counted, these tell a wrong sentence chosen from a right one never read, without reading the
 # questions (a held-out split's failures are not read).
-SENTENCE_PLACES = ("first", "runner-up", "lower", "not read", "spread")
+SENTENCE_PLACES = {  # place: (in a count, in a failing question's reasons)
+    "first": ("ranked first", "the sentence with the answer was ranked first"),
+    "runner-up": ("second or third", "the sentence with the answer was ranked second or third"),
+    "lower": ("below the third", "the sentence with the answer was ranked below the third"),
+    "not read": ("in no passage read", "the sentence with the answer is in an expected article, in no passage read"),
+    "spread": ("spread over sentences", "no one sentence of the expected articles holds every required fact"),
+}
 
 
 def answer_sentence(
@@ -383,7 +391,7 @@ class Scores:
 
     def where_answers_stand(self) -> str:
         """Where the sentence holding each answer's required facts stood, in counts."""
-        placed = ", ".join(f"{place} {self.answer_sentences[place]}" for place in SENTENCE_PLACES
+        placed = ", ".join(f"{words} {self.answer_sentences[place]}" for place, (words, _) in SENTENCE_PLACES.items()
                            if place in self.answer_sentences)
         return f"the sentence with the answer: {placed}" if placed else ""
 

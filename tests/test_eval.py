@@ -95,6 +95,10 @@ def test_table_per_collection_and_overall(collections, tmp_path):
     assert table["citation precision"][-1] == "1.00 (5/5)"
     assert table["unsupported sentences shown"] == ["0", "0", "0"]
     assert {"s/question, median", "s, total"} <= set(table)
+    # where the sentence with each answer stood, per collection: h1 and h2 (town), z1 (zoo)
+    assert rows[-3:] == ["town: the sentence with the answer: ranked first 2",
+                         "zoo: the sentence with the answer: ranked first 1",
+                         "overall: the sentence with the answer: ranked first 3"]
     assert "Failing questions" not in result.stdout
 
 
@@ -119,7 +123,9 @@ def test_json_records_and_summary(collections, tmp_path):
     assert records["n1"]["hit"] is None and records["n1"]["mode"] == "abstained" and records["n1"]["problems"] == []
     assert records["f1"]["mode"] == "abstained" and records["f1"]["problems"][0].startswith("abstained: ")
     assert records["h1"]["required_met"] is True and records["h2"]["required_met"] is False
-    assert records["h2"]["problems"] == ["missing required 4 million"]
+    # the harbour sentence holds "4 million" and is ranked first: the answer chose something else
+    assert records["h2"]["problems"] == ["missing required 4 million", "the sentence with the answer was ranked first"]
+    assert records["h2"]["answer_sentence"] == "first" and records["n1"]["answer_sentence"] is None
     assert records["z1"]["collection"] == "zoo" and records["z1"]["required_met"] is True
     assert records["h1"]["citations"] == [
         {"sentence": "The harbour reopened on 3 June.", "citation": 1, "supported": True, "reasons": []}
@@ -129,6 +135,7 @@ def test_json_records_and_summary(collections, tmp_path):
     assert (overall["abstained_correctly"], overall["unanswerable"], overall["false_abstentions"], overall["answerable"]) == (1, 1, 1, 5)
     assert (overall["required_met"], overall["with_required"]) == (2, 3)
     assert overall["questions"] == 6 and overall["seconds_total"] >= overall["seconds_median"] >= 0
+    assert payload["summary"]["town"]["answer_sentences"] == {"first": 2}  # h1, h2; l1 and f1 name no required fact
 
 
 def test_failures_name_the_question_and_why(collections, tmp_path):
@@ -137,7 +144,8 @@ def test_failures_name_the_question_and_why(collections, tmp_path):
     failures = result.stdout.split("Failing questions: ")[1].splitlines()
     assert failures[0] == "2"
     assert failures[1] == "- h2 (line 2, town) When did the harbour reopen?"
-    assert failures[3] == "    why: no expected source in the top 1; missing required 4 million"
+    assert failures[3] == ("    why: no expected source in the top 1; missing required 4 million;"
+                           " the sentence with the answer was ranked first")
     assert failures[4] == "- f1 (line 5, town) How many tanks has France promised to Ukraine?"
     assert failures[6].startswith("    why: abstained: the articles do not mention France")
 
@@ -231,7 +239,7 @@ def test_places_are_counted_in_order():
 
     scores = tally([outcome("lower"), outcome("first"), outcome("lower"), outcome(None)])
     assert scores.answer_sentences == {"lower": 2, "first": 1}
-    assert scores.where_answers_stand() == "the sentence with the answer: first 1, lower 2"
+    assert scores.where_answers_stand() == "the sentence with the answer: ranked first 1, below the third 2"
     assert scores.as_dict()["answer_sentences"] == {"lower": 2, "first": 1}
     assert tally([outcome(None)]).where_answers_stand() == ""
 

@@ -147,6 +147,10 @@ def eval_command(gold_file: str, k: int, model: str | None, failures: bool, coll
         return
     click.echo(f"{gold_file}: {len(items)} questions; model {generator.name}; policy {policy.label()}; k={k}")
     click.echo(table(groups, k))
+    several = len([name for name in groups if name != "overall"]) > 1  # else "overall" repeats the one
+    for name, scores in groups.items():
+        if scores.answer_sentences and (name != "overall" or several):
+            click.echo(f"{name}: {scores.where_answers_stand()}")
     if failures:
         failing = [(o, o.problems(k)) for o in outcomes if o.problems(k)]
         click.echo(f"\nFailing questions: {len(failing)}")
