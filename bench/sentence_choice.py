@@ -57,7 +57,7 @@ _LABELS_BY_NOUN = {
     frozenset({"ORG", "NORP"}): "party team club company firm group organisation organization agency newspaper",
     frozenset({"WORK_OF_ART", "PRODUCT"}): "film movie album song book",
 }
-_TYPE_NOUN = re.compile(r"^(?:which|what)\s+(?:[a-z-]+\s+){0,3}?([a-z]+?)s?\b")
+_TYPE_WORDS = re.compile(r"^(?:which|what)\s+((?:[a-z-]+\s+){0,4})")  # "which police officer was ..."
 
 
 class Case:
@@ -161,7 +161,8 @@ def hyde_hits(cases: list[Case], llm: Any, embedder: Any) -> int:
 
 
 def asked_labels(question: str, asked: Any) -> frozenset[str] | None:
-    """The entity labels that can answer; None: any entity, or no typed answer."""
+    """The entity labels that can answer a question asking for a name, a number or a date; None:
+    any entity."""
     if asked.kind == "number":
         return frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
     if asked.kind == "date":
@@ -169,9 +170,13 @@ def asked_labels(question: str, asked: Any) -> frozenset[str] | None:
     lowered = question.lower()
     if lowered.startswith(("who ", "whom ")):
         return frozenset({"PERSON"})
-    match = _TYPE_NOUN.match(lowered)
-    noun = match.group(1) if match else ""
-    return next((labels for labels, nouns in _LABELS_BY_NOUN.items() if noun in nouns.split()), None)
+    match = _TYPE_WORDS.match(lowered)
+    for word in match.group(1).split() if match else []:  # the first word that names a type
+        singular = {word, word.removesuffix("s"), word.removesuffix("ies") + "y"}  # "judges", "countries"
+        for labels, nouns in _LABELS_BY_NOUN.items():
+            if singular & set(nouns.split()):
+                return labels
+    return None
 
 
 def typed_hits(cases: list[Case], nlp: Any) -> int:
@@ -180,6 +185,9 @@ def typed_hits(cases: list[Case], nlp: Any) -> int:
     hits = 0
     for case in cases:
         labels = asked_labels(case.item.question, case.asked)
+        if case.asked.kind is None and not case.asked.names_wanted:  # "why", "what happened": no type
+            hits += case.holds[0]
+            continue
         scores = []
         for e, doc in zip(case.ranked, nlp.pipe([e.text for e in case.ranked])):
             asked_at = [t.i for t in doc if stem(t.text) in case.asked.event_stems]

@@ -258,10 +258,10 @@ def has_required(item: GoldItem, answer: str) -> bool:
 
 
 # Where the sentence that holds all of an answerable question's required facts stands for the
-# reader: ranked first, among the runners-up shown with it, ranked lower, in an expected article
-# but in no passage read, or in no one sentence of the expected articles (the facts are spread).
-# Counted, these tell a wrong sentence chosen from a right one never read, without reading the
-# questions (a held-out split's failures are not read).
+# reader: ranked first, second or third (the model is shown at most three), lower, in an expected
+# article but in no passage read, or in no one sentence of the expected articles (the facts are
+# spread). Counted, these tell a wrong sentence chosen from a right one never read, without
+# reading the questions (a held-out split's failures are not read).
 SENTENCE_PLACES = {  # place: (in a count, in a failing question's reasons)
     "first": ("ranked first", "the sentence with the answer was ranked first"),
     "runner-up": ("second or third", "the sentence with the answer was ranked second or third"),
