@@ -127,8 +127,7 @@ def learned_hits(tune: list[Case], judged: list[Case], leave_out: bool) -> int:
     whole = None if leave_out else train(tune)
     hits = 0
     for case in judged:
-        weights = train([c for c in tune if c is not case]) if leave_out else whole
-        assert weights is not None
+        weights = whole if whole is not None else train([c for c in tune if c is not case])
         hits += case.first_holds(kind_first(case, list((case.features / _SPREAD) @ weights)))
     return hits
 
