@@ -121,8 +121,9 @@ def parse_stored_date(value: str | None) -> dt.date | None:
 
 
 
-_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_DAY_WORD = re.compile(rf"\b(?:{'|'.join(_WEEKDAY_NAMES)}|yesterday|today)\b", re.IGNORECASE)
+# The days of the week in calendar order, lower-case: `date.weekday()` indexes them.
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_WORD = re.compile(rf"\b(?:{'|'.join(WEEKDAYS)}|yesterday|today)\b", re.IGNORECASE)
 # "will meet on Friday", "is due to sign on Monday": before the day's name, these put the day
 # ahead of the article, not behind it
 _AHEAD = re.compile(r"\b(?:will|would|shall|due to|set to|expected to|is to|are to|next)\b", re.IGNORECASE)
@@ -142,7 +143,7 @@ def day_named(sentence: str, published: dt.date) -> tuple[str, dt.date] | None:
         return word, published
     if word == "yesterday":
         return word, published - dt.timedelta(days=1)
-    wanted = _WEEKDAY_NAMES.index(word)
+    wanted = WEEKDAYS.index(word)
     if _AHEAD.search(sentence[: matches[0].start()]):  # "He said on Monday he would resign": Monday is behind
         return word, published + dt.timedelta(days=(wanted - published.weekday()) % 7)
     return word, published - dt.timedelta(days=(published.weekday() - wanted) % 7)

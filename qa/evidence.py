@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from qa.dates import Period, find_periods, numbers_in_dates, parse_stored_date
+from qa.dates import WEEKDAYS, Period, find_periods, numbers_in_dates, parse_stored_date
 from qa.injection import continues_instruction, in_template_turn, looks_like_instruction
 from qa.policy import AnswerabilityPolicy, AnswerPolicy, EvidencePolicy
 from qa.question import Entity, Question, a_few, entities
@@ -36,7 +36,7 @@ from qa.textmatch import (
 if TYPE_CHECKING:
     from qa.store.collection import Collection, PassageRow
 
-_WEEKDAYS = frozenset("today yesterday tomorrow monday tuesday wednesday thursday friday saturday sunday".split())
+_WEEKDAYS = frozenset(("today", "yesterday", "tomorrow", *WEEKDAYS))
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’]*|\d+(?:[.,]\d+)*")
 _NEXT_TO = 3  # "Pence cast the tie-breaking vote": the answer and the asked words side by side
 _NEAR_WORDS = 7  # the slot window: farther than this, a value belongs to another part of the sentence

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from qa.dates import Period, find_periods, numbers_in_dates, parse_stored_date
+from qa.dates import WEEKDAYS, Period, find_periods, numbers_in_dates, parse_stored_date
 from qa.evidence import counts, date_words, dates_near, gives_value_beside, primary_value, values_near
 from qa.injection import looks_like_instruction
 from qa.policy import VerifyPolicy
@@ -519,7 +519,7 @@ def _the_value_given(answer: str, cited_text: str, question: Question) -> bool:
 
 
 _DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|i)$")
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_WEEKDAYS = tuple(day.capitalize() for day in WEEKDAYS)  # as a name is written: "Monday"
 
 
 def modifier_swap(sentence: str, cited_text: str) -> str | None:
