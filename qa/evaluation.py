@@ -272,14 +272,15 @@ SENTENCE_PLACES = {  # place: (in a count, in a failing question's reasons)
 
 
 def answer_sentence(
-    item: GoldItem, ranked: list[Evidence], collection: Collection, expected: set[int], shown: int
+    item: GoldItem, rank: Callable[[], list[Evidence]], collection: Collection, expected: set[int], shown: int
 ) -> str | None:
     """The place (SENTENCE_PLACES) of the best-ranked sentence holding all of `item`'s required
-    facts among the `ranked` evidence, of which the first `shown` are shown to the model; None
-    for an unanswerable item or one without required facts or expected articles."""
+    facts among the evidence `rank` gives, of which the first `shown` are shown to the model; None
+    (and nothing ranked) for an unanswerable item or one without required facts or expected
+    articles."""
     if not item.answerable or not item.required or not expected:
         return None
-    place = next((i for i, e in enumerate(ranked) if has_required(item, e.text)), None)
+    place = next((i for i, e in enumerate(rank()) if has_required(item, e.text)), None)
     if place is not None:
         return "first" if place == 0 else "runner-up" if place < shown else "lower"
     for doc_id in sorted(expected):
@@ -508,13 +509,16 @@ def evaluate(
         result = answer_question(item.question, store, engine.embedder, engine.generator,
                                  max_tokens=engine.max_tokens, policy=engine.policy)
         seconds = time.perf_counter() - started
-        hits = search(store, engine.embedder, analyze(item.question).text, k)
+        asked = analyze(item.question)
+        hits = search(store, engine.embedder, asked.text, k)
         checks = check_citations(result, store, engine.embedder, engine.policy)
         expected = expected_documents(item, documents[item.collection or ""])
         outcome = grade(item, result, store, seconds, [h.passage.doc_id for h in hits], expected, checks)
         outcome.copies = [[copy.doc_id for copy in h.copies] for h in hits]
-        _, ranked = rank_evidence(analyze(item.question), store, engine.embedder, engine.policy)
-        outcome.answer_sentence = answer_sentence(item, ranked, store, expected, engine.policy.evidence.max_evidence)
+        outcome.answer_sentence = answer_sentence(
+            item, lambda: rank_evidence(asked, store, engine.embedder, engine.policy)[1], store, expected,
+            engine.policy.evidence.max_evidence,
+        )
         outcomes.append(outcome)
         if on_outcome:
             on_outcome(outcome)

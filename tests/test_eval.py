@@ -219,11 +219,14 @@ def _ranked(*texts):
 def test_where_the_sentence_with_the_answer_stands(ranked, stored, place):
     item = GoldItem("x", "Which officer died, and how old was he?", True, required=("Palmer", r"\b48\b"),
                     expected_sources=("a.txt",))
-    assert answer_sentence(item, _ranked(*ranked), _Sentences(stored), {7}, shown=3) == place
+    assert answer_sentence(item, lambda: _ranked(*ranked), _Sentences(stored), {7}, shown=3) == place
 
 
 def test_no_place_without_required_facts_or_an_expected_article():
-    ranked, stored = _ranked("Palmer, 48, was killed."), _Sentences({})
+    def ranked():
+        raise AssertionError("nothing to place: nothing is ranked")
+
+    stored = _Sentences({})
     answerable = GoldItem("x", "q?", True, required=("Palmer",), expected_sources=("a.txt",))
     assert answer_sentence(answerable, ranked, stored, set(), shown=3) is None  # not in the collection
     assert answer_sentence(GoldItem("x", "q?", True, expected_sources=("a.txt",)), ranked, stored, {7}, shown=3) is None
