@@ -74,21 +74,15 @@ class Case:
 def features(asked: Any, ranked: list[Any], policy: Any) -> np.ndarray:
     """The rules' parts of each sentence's score, and three more, one row per sentence."""
     from qa import evidence as ev
-    from qa.textmatch import content_stems, coverage, stem, words
+    from qa.textmatch import stem, words
 
-    terms = len(asked.entities) + len(asked.numbers)
     rows = []
     for e in ranked:
+        parts = ev.score_parts(asked, e, policy.evidence)
         tokens = words(e.text)
         rows.append([
-            e.similarity,
-            coverage(asked.stems, content_stems(e.text)),
-            coverage(asked.stems, content_stems(ev.in_context(e))),
-            len(ev.found_terms(asked, f"{e.context} {e.text}")[0]) / terms if terms else 0.0,
-            float(ev.has_kind(e.text, asked)),
-            ev.slot_filled(e.text, asked),
-            {"match": 1.0, "open": 0.0, "contradicts": -1.0}[ev.date_fit(asked, e, policy.evidence.date_grace_days)],
-            float(e.passage_rank),
+            e.similarity, parts.own_overlap, parts.context_overlap, parts.named, float(parts.kind), parts.slot,
+            parts.date, float(e.passage_rank),
             math.log1p(e.ordinal),
             math.log1p(len(tokens)),
             float(bool(asked.verb) and any(stem(t) in asked.verb for t in tokens)),

@@ -342,27 +342,51 @@ def is_question_sentence(text: str) -> bool:
     return bool(_QUOTED_QUESTION_END.search(stripped)) and stripped[:1] in "\"'“‘«("
 
 
+@dataclass(frozen=True)
+class ScoreParts:
+    """What a sentence's score is made of, besides its similarity and its passage's rank."""
+
+    own_overlap: float  # share of the question's words in the sentence
+    context_overlap: float  # the same, the sentence read with its title
+    named: float  # share of the question's names and numbers in the sentence and its context
+    kind: bool  # holds the kind of fact asked for
+    slot: float  # the asked-for fact beside the asked-about words (slot_filled)
+    date: float  # 1 the date fits the question's period, 0 open, -1 contradicts it
+
+
+_DATE_FIT = {"match": 1.0, "open": 0.0, "contradicts": -1.0}
+
+
+def score_parts(question: Question, candidate: Evidence, policy: EvidencePolicy) -> ScoreParts:
+    """The parts `score` weighs, for one sentence (bench/sentence_choice.py learns from them too)."""
+    terms = len(question.entities) + len(question.numbers)
+    return ScoreParts(
+        coverage(question.stems, content_stems(candidate.text)),
+        coverage(question.stems, content_stems(in_context(candidate))),
+        len(found_terms(question, f"{candidate.context} {candidate.text}")[0]) / terms if terms else 0.0,
+        has_kind(candidate.text, question),
+        slot_filled(candidate.text, question),
+        _DATE_FIT[date_fit(question, candidate, policy.date_grace_days)],
+    )
+
+
 def score(question: Question, candidates: list[Evidence], similarities: list[float], policy: EvidencePolicy) -> list[Evidence]:
     """Rank by similarity, word overlap, named terms, answer kind, slot and date; best first.
     Sentences that only restate the question are left out."""
-    terms = len(question.entities) + len(question.numbers)
     pairs = [(c, s) for c, s in zip(candidates, similarities) if not restates_question(question, c.text)]
     candidates = [c for c, _ in pairs]
     for candidate, similarity in pairs:
+        parts = score_parts(question, candidate, policy)
         # the sentence's own words count as much as the words it borrows from its title
-        overlap = 0.5 * coverage(question.stems, content_stems(candidate.text)) + 0.5 * coverage(
-            question.stems, content_stems(in_context(candidate))
-        )
-        named = len(found_terms(question, f"{candidate.context} {candidate.text}")[0]) / terms if terms else 0.0
-        fit = date_fit(question, candidate, policy.date_grace_days)
+        overlap = 0.5 * parts.own_overlap + 0.5 * parts.context_overlap
         candidate.similarity = similarity
         candidate.score = (
             similarity
             + policy.weight_overlap * overlap
-            + policy.weight_named * named
-            + (policy.weight_kind if has_kind(candidate.text, question) else 0.0)
-            + policy.weight_slot * slot_filled(candidate.text, question)
-            + policy.weight_date * {"match": 1.0, "open": 0.0, "contradicts": -1.0}[fit]
+            + policy.weight_named * parts.named
+            + (policy.weight_kind if parts.kind else 0.0)
+            + policy.weight_slot * parts.slot
+            + policy.weight_date * parts.date
             - policy.rank_penalty * candidate.passage_rank
         )
     if question.kind is None and not question.names_wanted:
