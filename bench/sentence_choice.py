@@ -42,6 +42,8 @@ sys.path.insert(0, str(REPO))
 
 from gold_eval import SETS, news_dir  # noqa: E402  (bench/ is on the path when run as a script)
 
+from qa.evaluation import has_required  # noqa: E402
+
 PICK_FROM = 5
 PICK_SYSTEM = "You read numbered sentences from news articles and pick the one that answers the question."
 HYDE_SYSTEM = "You write one sentence of a news report."
@@ -65,7 +67,7 @@ class Case:
 
     def __init__(self, item: Any, asked: Any, ranked: list[Any], features: np.ndarray) -> None:
         self.item, self.asked, self.ranked, self.features = item, asked, ranked, features
-        self.holds = [all(re.search(p, e.text, re.IGNORECASE) for p in item.required) for e in ranked]
+        self.holds = [has_required(item, e.text) for e in ranked]
 
     def first_holds(self, order: list[int]) -> bool:
         return self.holds[order[0]]
@@ -94,8 +96,7 @@ def kind_first(case: Case, scores: list[float]) -> list[int]:
     """Sentences by score, those without the asked kind of fact last, as the rules order them."""
     from qa import evidence as ev
 
-    typed = case.asked.kind is not None or case.asked.names_wanted
-    return sorted(range(len(scores)), key=lambda i: (typed and not ev.has_kind(case.ranked[i].text, case.asked), -scores[i]))
+    return sorted(range(len(scores)), key=lambda i: (case.asked.typed and not ev.has_kind(case.ranked[i].text, case.asked), -scores[i]))
 
 
 def train(cases: list[Case], l2: float = 0.1, steps: int = 2000, rate: float = 0.1) -> np.ndarray:
@@ -178,7 +179,7 @@ def typed_hits(cases: list[Case], nlp: Any) -> int:
     hits = 0
     for case in cases:
         labels = asked_labels(case.item.question, case.asked)
-        if case.asked.kind is None and not case.asked.names_wanted:  # "why", "what happened": no type
+        if not case.asked.typed:  # "why", "what happened": no type
             hits += case.holds[0]
             continue
         scores = []
@@ -206,7 +207,7 @@ def load_cases(name: str, split: str, collection: Any, embedder: Any, policy: An
             continue
         asked = analyze(item.question)
         _, ranked = rank_evidence(asked, collection, embedder, policy)
-        case = Case(item, asked, ranked, features(asked, ranked, policy) if ranked else np.zeros((0, 11)))
+        case = Case(item, asked, ranked, features(asked, ranked, policy))  # no evidence: no case, dropped below
         if any(case.holds):
             cases.append(case)
     return cases
@@ -255,7 +256,8 @@ def run(args: argparse.Namespace, nlp: Any) -> None:
     llm = load_generator(args.gguf, None) if args.gguf else None
     names = list(SETS) if args.sets == "all" else [args.sets]
     splits = ["tune", "heldout"] if args.split == "all" else [args.split]
-    cases = {(name, split): load_cases(name, split, open_collection(name, args.news_dir, embedder), embedder, policy)
+    collections = {name: open_collection(name, args.news_dir, embedder) for name in names}
+    cases = {(name, split): load_cases(name, split, collections[name], embedder, policy)
              for name in names for split in ("tune", "heldout") if split in splits or split == "tune"}
     tune = [case for name in names for case in cases[(name, "tune")]]
     choosers: dict[str, Callable[[list[Case], str], int]] = {

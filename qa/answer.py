@@ -98,7 +98,7 @@ def is_complete(question: Question, kept: list[CheckedSentence], evidence: list[
         values = [v for v in (ev.primary_value(t, question) for t in cited) if v]
         said = set(words(text))  # "38" of "$38 million" is a word of it, not its value
         return not values or any(v in said or numbers(v) & ev.counts(text) for v in values)
-    if question.kind is not None or question.names_wanted or _asks_with(question) not in ("what", "which"):
+    if question.typed or _asks_with(question) not in ("what", "which"):
         return True  # "Why were two mechanics arrested?" needs no "2" from "2 mechanics arrested"
     wanted = set().union(*(numbers(t) for t in cited)) - numbers(question.text)
     return not wanted or len(numbers(text) & wanted) * 2 >= len(wanted)

@@ -248,7 +248,7 @@ def slot_filled(text: str, question: Question, realized: bool = True) -> float:
     question about what happened, a value in a clause of what will, could or must happen fills
     nothing: "He will have to earn 60 votes for confirmation" does not answer "What was the final
     Senate vote to confirm him?"."""
-    if question.kind is None and not question.names_wanted:
+    if not question.typed:
         return 0.0
     tokens, answers, asked = _positions(text, question)
     if question.past and realized:
@@ -389,7 +389,7 @@ def score(question: Question, candidates: list[Evidence], similarities: list[flo
             + policy.weight_date * parts.date
             - policy.rank_penalty * candidate.passage_rank
         )
-    if question.kind is None and not question.names_wanted:
+    if not question.typed:
         return sorted(candidates, key=lambda c: -c.score)
     # "who", "how many", "when": a sentence without a name, a number or a date cannot answer,
     # however close it is; those that can come first

@@ -220,6 +220,12 @@ class Question:
     verb: frozenset[str] = frozenset()  # "How many people were wounded?": what the number counts (stems)
 
     @property
+    def typed(self) -> bool:
+        """Asks for a value of one kind (a number, a date, a person) or for names: "how many",
+        "when", "who", "which judges"; not "why" or "what happened"."""
+        return self.kind is not None or self.names_wanted
+
+    @property
     def required(self) -> list[str]:
         """Names and numbers the question is specifically about, as shown in reasons."""
         return [entity.text for entity in self.entities] + sorted(self.numbers)
